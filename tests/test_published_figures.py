@@ -39,7 +39,7 @@ H1 = ("2022-01-01", "2022-06-30")
 EXPECTED_CALIBRATED = [
     ("qinghai", "630100", "grid_comprehensive_count", 3138, "exact", S),
     ("qinghai", "630100", "grid_dedicated_count", 468, "exact", S),
-    ("ningxia", "640000", "dispute_accepted", 263900, "exact", NX5),
+    ("ningxia", "640000", "dispute_identified", 263900, "exact", NX5),
     ("ningxia", "640000", "dispute_success_rate", 97, "以上", NX5),
     ("ningxia", "640000", "grid_worker_count", 31620, "exact", S),
     ("ningxia", "640000", "center_township_count", 239, "exact", S),
@@ -256,7 +256,7 @@ def test_calibrated_rows_are_exactly_the_agreed_list(rows):
 
 
 @pytest.mark.parametrize("article,indicator,value", [
-    ("ningxia", "dispute_accepted", 263900),
+    ("ningxia", "dispute_identified", 263900),
     ("yulin", "dispute_success_rate", 97.12),
     ("dali", "ag_assets_yuan", 716000000),
     ("ningxia", "ag_assets_yuan", 5100000000),

@@ -1,0 +1,112 @@
+"""总览: headline figures of the four domains for the scope and period, each against the previous period."""
+import polars as pl
+import streamlit as st
+
+from pingan import fmt, frame, queries
+from pingan.i18n import t
+
+scope = frame.scope_filter()
+lang = scope.lang
+prev = scope.period.previous()
+year, prev_year = scope.year, scope.year - 1
+
+grid_now = queries.run("grid_summary", region=scope.region, year=year).row(0, named=True)
+grid_prev = queries.run("grid_summary", region=scope.region, year=prev.end.year).row(0, named=True)
+pop = queries.run("region_population", region=scope.region).row(0, named=True)["population"]
+disp_now = queries.run("disputes_summary", region=scope.region, start=scope.period.start, end=scope.period.end)\
+    .row(0, named=True)
+disp_prev = queries.run("disputes_summary", region=scope.region, start=prev.start, end=prev.end).row(0, named=True)
+first_y, last_y = scope.period.start.year, scope.period.end.year
+span = last_y - first_y + 1
+ag_now = {r["indicator"]: r for r in queries.run("antigang_summary", region=scope.region, first_year=first_y,
+                                                  last_year=last_y).iter_rows(named=True)}
+ag_prev = {r["indicator"]: r for r in queries.run("antigang_summary", region=scope.region, first_year=first_y - span,
+                                                   last_year=last_y - span).iter_rows(named=True)}
+sat_now = {r["indicator"]: r for r in queries.run("satisfaction_summary", region=scope.region, year=year)
+           .iter_rows(named=True)}
+sat_prev = {r["indicator"]: r for r in queries.run("satisfaction_summary", region=scope.region, year=prev_year)
+            .iter_rows(named=True)}
+catalog = {r["code"]: r for r in queries.run("meta_indicators").iter_rows(named=True)}
+
+has_demo = bool(grid_now["has_demo"] or disp_now["has_demo"]
+                or any(r["has_demo"] for r in ag_now.values()) or any(r["has_demo"] for r in sat_now.values()))
+title = (f"{scope.name}平安建设总览" if lang == "zh" else f"Overview: {scope.name}")
+frame.header(title, scope, has_demo)
+
+
+def ind_name(code: str) -> str:
+    row = catalog[code]
+    return row["name_zh"] if lang == "zh" else row["name_en"]
+
+
+def count_metric(col, code, now, before, unit=None, help_extra=""):
+    unit = unit if unit is not None else catalog[code]["unit"]
+    change = fmt.change_ratio(now, before)
+    delta = None if change is None else f"{change:+.1%} {t('vs_previous', lang)}"
+    col.metric(ind_name(code), fmt.value(now, unit, lang), delta=delta,
+               help=f"{catalog[code]['definition_zh']}{help_extra}")
+
+
+def rate_metric(col, code, now, before):
+    target = catalog[code]["target"]
+    delta = None
+    if now is not None and before is not None:
+        delta = f"{now - before:+.2f} 个百分点" if lang == "zh" else f"{now - before:+.2f} pp"
+    tgt = f" · {t('target', lang)} {target:g}%" if target is not None else ""
+    col.metric(ind_name(code) + tgt, fmt.pct(now), delta=delta,
+               delta_color="normal" if catalog[code]["direction"] == "higher" else "inverse",
+               help=catalog[code]["definition_zh"])
+
+
+st.subheader("网格化服务管理" if lang == "zh" else "Grid management")
+c = st.columns(4)
+count_metric(c[0], "grid_count", grid_now["grids"], grid_prev["grids"])
+count_metric(c[1], "grid_worker_count", grid_now["workers"], grid_prev["workers"])
+per10k = grid_now["grids"] / pop * 10000 if pop else None
+c[2].metric(ind_name("grids_per_10k"), "—" if per10k is None else f"{per10k:.1f}",
+            help=catalog["grids_per_10k"]["definition_zh"])
+share = (100.0 * grid_now["workers_fulltime"] / grid_now["workers"]) if grid_now["workers"] else None
+c[3].metric(ind_name("grid_worker_fulltime_share"), fmt.pct(share, 1),
+            help=catalog["grid_worker_fulltime_share"]["definition_zh"])
+
+st.subheader("矛盾纠纷排查化解" if lang == "zh" else "Dispute resolution")
+c = st.columns(4)
+count_metric(c[0], "dispute_identified", disp_now["identified"], disp_prev["identified"])
+count_metric(c[1], "dispute_accepted", disp_now["accepted"], disp_prev["accepted"])
+count_metric(c[2], "dispute_resolved", disp_now["resolved"], disp_prev["resolved"])
+rate_metric(c[3], "dispute_success_rate", disp_now["success_rate_pct"], disp_prev["success_rate_pct"])
+
+st.subheader("扫黑除恶" if lang == "zh" else "Anti-gang campaign")
+c = st.columns(4)
+for col, code in zip(c, ("ag_gang_total", "ag_criminal_cases", "ag_suspects", "ag_assets_yuan")):
+    now = ag_now.get(code, {}).get("value")
+    before = ag_prev.get(code, {}).get("value")
+    count_metric(col, code, now or 0, before)
+
+st.subheader("群众安全感与满意度" if lang == "zh" else "Safety and satisfaction")
+c = st.columns(4)
+for col, code in zip(c, ("sat_public_safety", "sat_public_order", "sat_law_enforcement", "sat_antigang")):
+    rate_metric(col, code, sat_now.get(code, {}).get("rate_pct"), sat_prev.get(code, {}).get("rate_pct"))
+st.caption(f"安全感与满意度为{year}年度调查结果(按样本量加权),与{prev_year}年度相比;其余指标与上一同长期间"
+           f"({frame.period_label(prev, lang)})相比。网格数为期末存量。" if lang == "zh" else
+           f"Survey indices are for {year} against {prev_year}; other figures against the previous period of the same "
+           f"length ({frame.period_label(prev, lang)}). Grids are the stock at the end of the period.")
+
+if scope.child_level:
+    below = queries.run("overview_below_target", region=scope.region, child_level=scope.child_level,
+                        start=scope.period.start, end=scope.period.end, year=year)
+    st.subheader("低于目标的下级地区" if lang == "zh" else "Sub-regions below target")
+    if below.height == 0:
+        st.success("所有下级地区均达到目标。" if lang == "zh" else "Every sub-region meets its targets.")
+    else:
+        st.dataframe(
+            below.select("name", "indicator_name", "value", "target", "gap"),
+            hide_index=True, width="stretch",
+            column_config={
+                "name": st.column_config.TextColumn("地区" if lang == "zh" else "Region"),
+                "indicator_name": st.column_config.TextColumn("指标" if lang == "zh" else "Indicator"),
+                "value": st.column_config.NumberColumn("实际(%)" if lang == "zh" else "Actual (%)", format="%.2f"),
+                "target": st.column_config.NumberColumn("目标(%)" if lang == "zh" else "Target (%)", format="%.0f"),
+                "gap": st.column_config.NumberColumn("差距(个百分点)" if lang == "zh" else "Gap (pp)", format="%+.2f"),
+            })
+        frame.downloads(below, "低于目标的下级地区", lang, key="below")

@@ -1,0 +1,88 @@
+"""Numbers and dates as Chinese readers expect them: 万 and 亿, percentages, 2022年7月."""
+from __future__ import annotations
+
+import math
+from datetime import date
+
+
+def _trim(x: float, digits: int) -> str:
+    s = f"{x:,.{digits}f}"
+    if "." in s:
+        s = s.rstrip("0").rstrip(".")
+    return s
+
+
+def count_zh(value, unit: str = "", digits: int = 2) -> str:
+    """26.39万件, 51亿元, 7,792起: 万 from 10万 up, 亿 from 1亿 up, exact below."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    v = float(value)
+    a = abs(v)
+    if a >= 1e8:
+        s = _trim(v / 1e8, digits) + "亿"
+    elif a >= 1e5:
+        s = _trim(v / 1e4, digits) + "万"
+    else:
+        s = _trim(v, 0 if float(v).is_integer() else 1)
+    return s + unit
+
+
+def count_en(value, unit: str = "", digits: int = 2) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    v = float(value)
+    a = abs(v)
+    if a >= 1e9:
+        s = _trim(v / 1e9, digits) + " bn"
+    elif a >= 1e6:
+        s = _trim(v / 1e6, digits) + " m"
+    else:
+        s = _trim(v, 0 if float(v).is_integer() else 1)
+    return f"{s} {unit}".strip()
+
+
+def yuan_zh(value) -> str:
+    """Money in 亿元 or 万元, as campaign reports state assets."""
+    if value is None:
+        return "—"
+    v = float(value)
+    if abs(v) >= 1e8:
+        return _trim(v / 1e8, 2) + "亿元"
+    if abs(v) >= 1e4:
+        return _trim(v / 1e4, 2) + "万元"
+    return _trim(v, 0) + "元"
+
+
+def pct(value, digits: int = 2) -> str:
+    """A percentage given as a number of percent (97.12 → 97.12%)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return f"{float(value):.{digits}f}%"
+
+
+def delta_pct_points(value, digits: int = 2) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return f"{float(value):+.{digits}f} 个百分点"
+
+
+def change_ratio(now, before) -> float | None:
+    """Relative change as a fraction, None when there is nothing to compare with."""
+    if now is None or before in (None, 0):
+        return None
+    return (float(now) - float(before)) / float(before)
+
+
+def date_zh(d: date | None) -> str:
+    return "—" if d is None else f"{d.year}年{d.month}月{d.day}日"
+
+
+def value(v, unit: str, lang: str = "zh", digits: int = 2) -> str:
+    """Format a value by its catalog unit."""
+    if unit == "%":
+        return pct(v, digits)
+    if unit == "元":
+        return yuan_zh(v) if lang == "zh" else count_en(v, "yuan")
+    if lang == "zh":
+        return count_zh(v, unit if unit not in ("个/万人", "人/格") else "")
+    return count_en(v)

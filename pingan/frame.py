@@ -1,0 +1,211 @@
+"""The frame every page shares: the scope filter kept in the URL, headers, badges and exports."""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date
+
+import polars as pl
+import streamlit as st
+
+from . import periods, queries
+from .i18n import t
+
+LEVEL_CHILD = {"all": "province", "province": "prefecture", "prefecture": "county", "county": None}
+_URL_KEYS = ("region", "from", "to", "lang")
+
+
+@dataclass(frozen=True)
+class Scope:
+    region: str            # six-digit code, '' = everything in scope
+    name: str              # what to call it in a title
+    level: str             # all | province | prefecture | county
+    period: periods.Period
+    lang: str
+    first_year: int
+    last_year: int
+    province: str
+    prefecture: str
+    county: str
+
+    @property
+    def child_level(self) -> str | None:
+        return LEVEL_CHILD[self.level]
+
+    @property
+    def year(self) -> int:
+        return self.period.end.year
+
+    def params(self) -> dict:
+        return {"region": self.region, "start": self.period.start, "end": self.period.end}
+
+
+def lang() -> str:
+    return st.session_state.get("lang", "zh")
+
+
+def regions() -> pl.DataFrame:
+    return queries.run("meta_regions_with_data")
+
+
+def data_years() -> tuple[int, int]:
+    info = dict(queries.run("meta_build_info").iter_rows())
+    years = queries.run("meta_data_years")
+    first = int(years["first_year"][0] or 2017)
+    last = int(info.get("as_of", "2022-12-31")[:4])
+    return first, last
+
+
+def _period_options(first: int, last: int) -> list[str]:
+    out = []
+    for y in range(last, first - 1, -1):
+        out.append(str(y))
+        out += [f"{y}H2", f"{y}H1", f"{y}Q4", f"{y}Q3", f"{y}Q2", f"{y}Q1"]
+        out += [f"{y}-{m:02d}" for m in range(12, 0, -1)]
+    return out
+
+
+def _period_label(token: str, lang_: str) -> str:
+    p = periods.parse_bound(token)
+    if lang_ == "en":
+        return token
+    if "H" in token:
+        return f"{p.start.year}年{'上' if token.endswith('1') else '下'}半年"
+    if "Q" in token:
+        return f"{p.start.year}年第{'一二三四'[int(token[-1]) - 1]}季度"
+    return periods.label_zh(p)
+
+
+def _apply_url(regs: pl.DataFrame, first: int, last: int) -> None:
+    """Copy a link's region/from/to/lang into the widgets' state, refusing what does not exist."""
+    qp = st.query_params
+    url = tuple(qp.get(k, "") for k in _URL_KEYS)
+    if not any(url) or st.session_state.get("_url_written") == url:
+        return
+    region, frm, to, lang_ = url
+    st.session_state["lang"] = "en" if lang_ == "en" else "zh"
+    msgs = []
+    by_code = {r["code"]: r for r in regs.iter_rows(named=True)}
+    if region and region not in by_code:
+        msgs.append(t("unknown_region", st.session_state["lang"], code=region[:20]))
+        region = ""
+    row = by_code.get(region)
+    st.session_state["scope_province"] = row["province_code"] if row else ""
+    st.session_state["scope_prefecture"] = (row["prefecture_code"] or "") if row and row["level"] != "province" else ""
+    st.session_state["scope_county"] = region if row and row["level"] == "county" else ""
+    options = _period_options(first, last)
+    if frm or to:
+        try:
+            p = periods.parse_range(frm or to, to or None)
+            a, b = periods.to_token(p)
+            if a not in options or b not in options:
+                msgs.append(t("period_clamped", st.session_state["lang"], first=first, last=last))
+                a = a if a in options else str(first)
+                b = b if b in options else str(last)
+            st.session_state["scope_from"], st.session_state["scope_to"] = a, b
+        except periods.PeriodError as exc:
+            msgs.append(t("bad_period", st.session_state["lang"], msg=str(exc)))
+    st.session_state["_url_messages"] = msgs
+
+
+def _reset_below(*keys):
+    def cb():
+        for k in keys:
+            st.session_state[k] = ""
+    return cb
+
+
+def scope_filter() -> Scope:
+    """Render the sidebar scope filter (province → prefecture → county, period) and return the scope."""
+    regs = regions()
+    first, last = data_years()
+    _apply_url(regs, first, last)
+    lang_ = st.session_state.setdefault("lang", "zh")
+    st.session_state.setdefault("scope_from", str(last))
+    st.session_state.setdefault("scope_to", str(last))
+    names = dict(zip(regs["code"].to_list(), regs["short_name" if lang_ == "zh" else "short_name"].to_list()))
+    names[""] = t("all", lang_)
+    sb = st.sidebar
+    with sb:
+        st.markdown(f"**{t('scope', lang_)}**")
+        provs = [""] + regs.filter(pl.col("level") == "province")["code"].to_list()
+        prov = st.selectbox(t("province", lang_), provs, key="scope_province",
+                            format_func=lambda c: names.get(c, c),
+                            on_change=_reset_below("scope_prefecture", "scope_county"))
+        prefs = [""] + (regs.filter((pl.col("level") == "prefecture") & (pl.col("province_code") == prov))
+                        ["code"].to_list() if prov else [])
+        if st.session_state.get("scope_prefecture", "") not in prefs:
+            st.session_state["scope_prefecture"] = ""
+        pref = st.selectbox(t("prefecture", lang_), prefs, key="scope_prefecture",
+                            format_func=lambda c: names.get(c, c), disabled=not prov,
+                            on_change=_reset_below("scope_county"))
+        counties = [""] + (regs.filter((pl.col("level") == "county") & (pl.col("prefecture_code") == pref))
+                           ["code"].to_list() if pref else [])
+        if st.session_state.get("scope_county", "") not in counties:
+            st.session_state["scope_county"] = ""
+        county = st.selectbox(t("county", lang_), counties, key="scope_county",
+                              format_func=lambda c: names.get(c, c), disabled=not pref)
+        options = _period_options(first, last)
+        for k in ("scope_from", "scope_to"):
+            if st.session_state[k] not in options:
+                st.session_state[k] = str(last)
+        c1, c2 = st.columns(2)
+        frm = c1.selectbox(t("period_from", lang_), options, key="scope_from",
+                           format_func=lambda x: _period_label(x, lang_))
+        to = c2.selectbox(t("period_to", lang_), options, key="scope_to",
+                          format_func=lambda x: _period_label(x, lang_))
+        period = periods.parse_range(frm, to) if periods.parse_bound(frm).start <= periods.parse_bound(to).end \
+            else periods.parse_range(to, frm)
+        st.radio(t("language", lang_), ["zh", "en"], key="lang", horizontal=True,
+                 format_func=lambda x: "中文" if x == "zh" else "English")
+    for msg in st.session_state.pop("_url_messages", []):
+        st.warning(msg, icon="⚠️")
+    region = county or pref or prov
+    level = "county" if county else "prefecture" if pref else "province" if prov else "all"
+    full = dict(zip(regs["code"].to_list(), regs["name"].to_list()))
+    name = full.get(region, t("all_regions", lang_)) if lang_ == "zh" else (region or t("all_regions", lang_))
+    if lang_ == "en" and region:
+        name = f"{full.get(region)} ({region})"
+    a, b = periods.to_token(period)
+    written = (region, a, b, st.session_state["lang"])
+    for k, v in zip(_URL_KEYS, written):
+        if v and not (k == "lang" and v == "zh"):
+            st.query_params[k] = v
+        elif k in st.query_params:
+            del st.query_params[k]
+    st.session_state["_url_written"] = tuple(st.query_params.get(k, "") for k in _URL_KEYS)
+    return Scope(region, name, level, period, st.session_state["lang"], first, last, prov, pref, county)
+
+
+def period_label(p: periods.Period, lang_: str) -> str:
+    return periods.label_zh(p) if lang_ == "zh" else periods.label_en(p)
+
+
+def header(title: str, scope: Scope, has_demo: bool) -> None:
+    """Page title (a sentence with place and period), the demo badge and the data's as-of date."""
+    st.title(title)
+    cols = st.columns([6, 1])
+    cols[0].caption(f"{scope.name} · {period_label(scope.period, scope.lang)}")
+    if has_demo:
+        with cols[1]:
+            demo_badge(scope.lang)
+
+
+def demo_badge(lang_: str) -> None:
+    st.badge(t("demo_badge", lang_), icon="🧪", color="orange", help=t("demo_help", lang_))
+
+
+def downloads(df: pl.DataFrame, basename: str, lang_: str, key: str) -> None:
+    """CSV (UTF-8 with BOM, so Excel reads Chinese) and XLSX of a table."""
+    c1, c2, _ = st.columns([1, 1, 4])
+    c1.download_button(t("download_csv", lang_), data=df.write_csv(include_bom=True).encode("utf-8"),
+                       file_name=f"{basename}.csv", mime="text/csv", on_click="ignore", key=f"{key}_csv")
+    buf = io.BytesIO()
+    df.write_excel(buf, worksheet="data")
+    c2.download_button(t("download_xlsx", lang_), data=buf.getvalue(), file_name=f"{basename}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       on_click="ignore", key=f"{key}_xlsx")
+
+
+def today() -> date:
+    return date.today()

@@ -1,0 +1,51 @@
+"""UI text in Chinese first, with an English toggle (`?lang=en`)."""
+from __future__ import annotations
+
+TEXT: dict[str, tuple[str, str]] = {
+    "app_title": ("平安驾驶舱", "Ping'an Cockpit"),
+    "scope": ("范围", "Scope"),
+    "province": ("省份", "Province"),
+    "prefecture": ("市(州)", "Prefecture"),
+    "county": ("县(市、区)", "County"),
+    "all": ("全部", "All"),
+    "all_regions": ("全部地区", "All regions"),
+    "period_from": ("起始期间", "From"),
+    "period_to": ("截止期间", "To"),
+    "language": ("语言", "Language"),
+    "demo_badge": ("演示数据", "Demo data"),
+    "demo_help": ("本页部分或全部数字来自按公开数据校准的生成数据,不是真实统计。",
+                  "Some or all figures on this page are generated demo data calibrated to published figures, not real statistics."),
+    "unknown_region": ("链接中的地区代码“{code}”不存在或不在您的权限范围内,已显示全部范围。",
+                       "The region code “{code}” in the link is unknown or outside your scope; showing everything."),
+    "bad_period": ("{msg};已显示默认期间。", "{msg}; showing the default period."),
+    "period_clamped": ("所选期间超出数据范围({first}—{last}),已调整。",
+                       "The period was outside the data ({first}–{last}) and has been adjusted."),
+    "rebuilt": ("{msg}", "{msg}"),
+    "building": ("正在构建数据仓库(首次启动约需半分钟)…", "Building the warehouse (about half a minute on first start)…"),
+    "page_overview": ("总览", "Overview"),
+    "page_sources": ("数据来源", "Sources"),
+    "page_grid": ("网格覆盖", "Grid coverage"),
+    "page_disputes": ("矛盾纠纷化解", "Dispute resolution"),
+    "page_anti_gang": ("扫黑除恶", "Anti-gang campaign"),
+    "page_satisfaction": ("安全感与满意度", "Satisfaction"),
+    "page_sql": ("自助查询", "SQL"),
+    "page_screen": ("大屏", "Big screen"),
+    "page_data": ("数据管理", "Data"),
+    "vs_previous": ("较上期", "vs previous period"),
+    "target": ("目标", "Target"),
+    "no_data": ("所选范围和期间没有数据。", "No data for this scope and period."),
+    "download_csv": ("下载 CSV", "Download CSV"),
+    "download_xlsx": ("下载 Excel", "Download Excel"),
+    "as_of": ("数据截至 {date}", "Data as of {date}"),
+    "breadcrumb_all": ("全国", "China"),
+}
+
+
+def t(key: str, lang: str = "zh", **kw) -> str:
+    zh, en = TEXT[key]
+    text = en if lang == "en" else zh
+    return text.format(**kw) if kw else text
+
+
+def name(row: dict, lang: str, zh_key: str = "name_zh", en_key: str = "name_en") -> str:
+    return row.get(en_key) if lang == "en" and row.get(en_key) else row.get(zh_key)

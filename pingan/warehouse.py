@@ -1,0 +1,188 @@
+"""The only owner of DuckDB connections and warehouse snapshots.
+
+A snapshot is one DuckDB file in <state>/warehouse/. The file CURRENT names the one viewers read. Every
+write (build, import) makes a new file and then replaces CURRENT atomically, so a viewer never sees half
+a load, and an older snapshot can be made current again (rollback). Viewers open snapshots read-only.
+"""
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+import time
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from . import config
+
+_lock = threading.Lock()
+_conn: duckdb.DuckDBPyConnection | None = None
+_conn_name: str | None = None
+
+
+class WarehouseMissing(RuntimeError):
+    """No usable snapshot: nothing built yet, or the current file is missing or corrupt."""
+
+
+def snapshot_dir() -> Path:
+    path = config.state_dir() / "warehouse"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _current_file() -> Path:
+    return snapshot_dir() / "CURRENT"
+
+
+def current_name() -> str | None:
+    try:
+        name = _current_file().read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    return name or None
+
+
+def current_path() -> Path | None:
+    name = current_name()
+    return snapshot_dir() / name if name else None
+
+
+def list_snapshots() -> list[dict]:
+    """Snapshots on disk, newest first, with their size and whether each is current."""
+    cur = current_name()
+    out = []
+    for p in sorted(snapshot_dir().glob("snap-*.duckdb"), reverse=True):
+        out.append({"name": p.name, "bytes": p.stat().st_size, "current": p.name == cur,
+                    "modified": datetime.fromtimestamp(p.stat().st_mtime)})
+    return out
+
+
+def new_snapshot_path() -> Path:
+    """A fresh file name for a snapshot being written (not yet visible to viewers)."""
+    stamp = datetime.now().strftime("%Y%m%dT%H%M%S%f")
+    return snapshot_dir() / f"snap-{stamp}-{os.getpid()}.duckdb"
+
+
+def publish(path: Path) -> None:
+    """Make `path` the current snapshot atomically, then prune old snapshots."""
+    tmp = _current_file().with_suffix(".tmp")
+    tmp.write_text(path.name, encoding="utf-8")
+    os.replace(tmp, _current_file())
+    prune()
+
+
+def prune(keep: int | None = None) -> None:
+    keep = keep or int(config.setting("snapshots_kept"))
+    cur = current_name()
+    snaps = [s for s in list_snapshots() if not s["current"]]
+    for s in snaps[max(keep - 1, 0):]:
+        try:
+            (snapshot_dir() / s["name"]).unlink()
+        except OSError:
+            pass  # still open elsewhere on some systems; a later prune removes it
+    _ = cur
+
+
+def rollback(name: str) -> None:
+    """Make an existing snapshot current again."""
+    path = snapshot_dir() / name
+    if not path.exists() or not name.startswith("snap-"):
+        raise FileNotFoundError(f"快照不存在:{name}")
+    check(path)
+    tmp = _current_file().with_suffix(".tmp")
+    tmp.write_text(name, encoding="utf-8")
+    os.replace(tmp, _current_file())
+
+
+def check(path: Path) -> None:
+    """Raise WarehouseMissing unless `path` opens and has a complete build."""
+    if not path.exists():
+        raise WarehouseMissing(f"数据仓库文件不存在:{path.name}")
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+        try:
+            done = con.execute("select value from build_info where key = 'complete'").fetchone()
+        finally:
+            con.close()
+    except duckdb.Error as exc:
+        raise WarehouseMissing(f"数据仓库文件已损坏:{path.name}({exc.__class__.__name__})") from exc
+    if not done or done[0] != "true":
+        raise WarehouseMissing(f"数据仓库文件不完整:{path.name}")
+
+
+@contextmanager
+def build_lock():
+    """One builder at a time across processes (two browser tabs on first start, say)."""
+    lock_path = snapshot_dir() / "build.lock"
+    with open(lock_path, "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def ensure(progress=None) -> str | None:
+    """Make sure a usable snapshot is current; build one when absent or broken.
+
+    Returns a message for the user when something had to be rebuilt, else None.
+    """
+    path = current_path()
+    if path is not None:
+        try:
+            check(path)
+            return None
+        except WarehouseMissing:
+            pass
+    with build_lock():
+        path = current_path()  # another process may have built it while we waited
+        problem = None
+        if path is not None:
+            try:
+                check(path)
+                return None
+            except WarehouseMissing as exc:
+                problem = str(exc)
+        from . import build  # a build imports the generator: only pay for it when needed
+
+        build.build_snapshot(scale=str(config.setting("demo_scale")),
+                             seed=int(config.setting("demo_seed")), progress=progress)
+    if problem:
+        return f"{problem},已用内置数据重新构建。"
+    return "首次启动:已用内置数据构建数据仓库。"
+
+
+def connection() -> duckdb.DuckDBPyConnection:
+    """The process's read-only connection to the current snapshot (reopened after a switch)."""
+    global _conn, _conn_name
+    name = current_name()
+    if name is None:
+        raise WarehouseMissing("尚未构建数据仓库")
+    with _lock:
+        if _conn is None or _conn_name != name:
+            # The old connection is left to the garbage collector: another thread may still be
+            # reading through a cursor of it, and Linux keeps a pruned file readable while open.
+            _conn = duckdb.connect(str(snapshot_dir() / name), read_only=True,
+                                   config={"autoinstall_known_extensions": False,
+                                           "autoload_known_extensions": False})
+            _conn_name = name
+        return _conn
+
+
+def cursor() -> duckdb.DuckDBPyConnection:
+    """A cursor of its own for one query: DuckDB refuses concurrent calls on one connection."""
+    return connection().cursor()
+
+
+def snapshot_id() -> str:
+    """Identifies the data a result came from; part of every cache key."""
+    return current_name() or "none"
+
+
+def wait_for_current(timeout_s: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while current_name() is None and time.monotonic() < deadline:
+        time.sleep(0.2)

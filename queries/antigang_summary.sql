@@ -1,0 +1,30 @@
+-- Anti-gang tallies for a place over a span of years, base and derived indicators
+-- grain: one row per indicator
+-- params: $region (six-digit code or ''), $first_year, $last_year (inclusive)
+with base as (
+    select
+        indicator,
+        sum(value) as value,
+        bool_or(source = 'demo') as has_demo,
+    from antigang_tally
+    where $region in ('', province_code, prefecture_code, county_code)
+        and year between $first_year and $last_year
+    group by indicator
+),
+derived as (
+    select 'ag_evil_group_gang' as indicator, sum(value) as value, bool_or(has_demo) as has_demo
+    from base where indicator in ('ag_evil_group', 'ag_evil_gang')
+    union all
+    select 'ag_gang_total', sum(value), bool_or(has_demo)
+    from base where indicator in ('ag_black_org', 'ag_evil_group', 'ag_evil_gang')
+)
+select
+    u.indicator,
+    i.name_zh,
+    i.name_en,
+    i.unit,
+    coalesce(u.value, 0) as value,
+    u.has_demo,
+from (select * from base union all select * from derived) as u
+join indicator as i on i.code = u.indicator
+order by u.indicator

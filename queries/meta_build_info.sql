@@ -1,0 +1,3 @@
+-- What the current snapshot was built from (scale, seed, as-of date, build time)
+-- grain: one row per key
+select key, value from build_info order by key

@@ -1,0 +1,5 @@
+-- The indicator catalog: names, units, direction, targets and definitions
+-- grain: one row per indicator
+select code, domain, name_zh, name_en, unit, direction, target, definition_zh
+from indicator
+order by domain, code

@@ -1,0 +1,48 @@
+-- Sub-regions below the catalog's target on dispute success and on the sense of safety
+-- grain: one row per sub-region and indicator that falls short
+-- params: $region (six-digit code or ''), $child_level (province | prefecture | county), $start, $end, $year
+with child as (
+    select code, name, short_name
+    from region
+    where level = $child_level
+        and in_scope
+        and $region in ('', province_code, prefecture_code, code)
+),
+disputes as (
+    select
+        case $child_level when 'province' then province_code
+                          when 'prefecture' then prefecture_code
+                          else county_code end as code,
+        'dispute_success_rate' as indicator,
+        100.0 * count(*) filter (where outcome = 'resolved') / count(*) as value,
+    from dispute_case
+    where $region in ('', province_code, prefecture_code, county_code)
+        and identified_date between $start and $end
+    group by 1
+),
+safety as (
+    select
+        case $child_level when 'province' then province_code
+                          when 'prefecture' then prefecture_code
+                          else county_code end as code,
+        'sat_public_safety' as indicator,
+        100.0 * sum(positive) / sum(sample_size) as value,
+    from survey_result
+    where $region in ('', province_code, prefecture_code, county_code)
+        and year = $year
+        and indicator = 'sat_public_safety'
+    group by 1
+)
+select
+    c.code,
+    c.name,
+    v.indicator,
+    i.name_zh as indicator_name,
+    v.value,
+    i.target,
+    v.value - i.target as gap,
+from (select * from disputes union all select * from safety) as v
+join child as c on c.code = v.code
+join indicator as i on i.code = v.indicator
+where v.value < i.target
+order by gap

@@ -1,0 +1,17 @@
+-- Survey indices for a place in one year: share of positive answers, weighted by respondents
+-- grain: one row per index
+-- params: $region (six-digit code or ''), $year
+select
+    s.indicator,
+    i.name_zh,
+    i.name_en,
+    i.target,
+    100.0 * sum(s.positive) / sum(s.sample_size) as rate_pct,
+    sum(s.sample_size) as sample_size,
+    bool_or(s.source = 'demo') as has_demo,
+from survey_result as s
+join indicator as i on i.code = s.indicator
+where $region in ('', s.province_code, s.prefecture_code, s.county_code)
+    and s.year = $year
+group by s.indicator, i.name_zh, i.name_en, i.target
+order by s.indicator

@@ -1,0 +1,33 @@
+"""A small warehouse built once per test session in a temporary folder."""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+# Everything the app writes goes to a temporary state folder, never to data/state/.
+_STATE = Path(tempfile.mkdtemp(prefix="pingan-test-state-"))
+os.environ["PINGAN_STATE_DIR"] = str(_STATE)
+os.environ["PINGAN_DEMO_SCALE"] = "small"
+
+
+@pytest.fixture(scope="session")
+def warehouse_built() -> Path:
+    """Build (once) the small-scale snapshot every test reads."""
+    from pingan import warehouse
+
+    warehouse.ensure()
+    return warehouse.current_path()
+
+
+@pytest.fixture(scope="session")
+def run_query(warehouse_built):
+    from pingan import queries
+
+    return queries.run
