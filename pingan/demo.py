@@ -18,7 +18,7 @@ from datetime import date
 import numpy as np
 import polars as pl
 
-from .calibrate import allocate, calibrate, count_for_rate
+from .calibrate import CalibrationError, allocate, calibrate, count_for_rate
 from .demo_geo import PointSampler
 from .demo_targets import Target, region_mask
 
@@ -631,7 +631,16 @@ def survey_rows(rng, counties: pl.DataFrame, scale: Scale, targets: list[Target]
                 mask[m, yi] = True
                 den = int(size[mask].sum())
                 if t.qualifier == "exact":
-                    num = count_for_rate(den, t.value, t.decimals)
+                    # a rate given to 0.01% needs a sample whose step is fine enough: add respondents
+                    # to the largest county's sample until some count rounds to the published rate
+                    for extra in range(0, 1000):
+                        try:
+                            num = count_for_rate(den + extra, t.value, t.decimals)
+                            break
+                        except CalibrationError:
+                            continue
+                    big = np.argmax(np.where(mask, size, -1))
+                    size.flat[big] += extra
                 else:  # 以上: keep the generated rate when above the floor, else lift it just above
                     floor = int(np.floor(den * (t.value + rng.uniform(0.2, 1.5)) / 100.0)) + 1
                     num = max(int(positive[mask].sum()), floor)

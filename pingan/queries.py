@@ -95,11 +95,23 @@ def run(name: str, **params) -> pl.DataFrame:
         df = pl.from_arrow(cur.sql(q.sql, params=params).to_arrow_table())
     finally:
         cur.close()
+    df = _plain_numbers(df)
     with _cache_lock:
         _cache[key] = (now, df)
         while len(_cache) > _CACHE_MAX:
             _cache.popitem(last=False)
     return df
+
+
+def _plain_numbers(df: pl.DataFrame) -> pl.DataFrame:
+    """DuckDB sums integers into HUGEINT/DECIMAL; pages want plain integers and floats."""
+    casts = []
+    for name, dtype in df.schema.items():
+        if isinstance(dtype, pl.Decimal):
+            casts.append(pl.col(name).cast(pl.Int64 if (dtype.scale or 0) == 0 else pl.Float64))
+        elif dtype == pl.Int128:
+            casts.append(pl.col(name).cast(pl.Int64))
+    return df.with_columns(casts) if casts else df
 
 
 def clear_cache() -> None:
