@@ -186,3 +186,50 @@ def wait_for_current(timeout_s: float = 60.0) -> None:
     deadline = time.monotonic() + timeout_s
     while current_name() is None and time.monotonic() < deadline:
         time.sleep(0.2)
+
+
+def sandbox_connection(path: Path | None = None, memory_limit: str = "1GB",
+                       threads: int = 1) -> duckdb.DuckDBPyConnection:
+    """A fresh read-only connection for untrusted SQL: no extension loading, no files, configuration locked.
+
+    `path` defaults to the current snapshot; a scoped extract (one region's rows) can be given instead.
+    """
+    path = path or current_path()
+    if path is None:
+        raise WarehouseMissing("尚未构建数据仓库")
+    con = duckdb.connect(str(path), read_only=True, config={
+        "autoinstall_known_extensions": False, "autoload_known_extensions": False,
+        "memory_limit": memory_limit, "threads": threads})
+    con.execute("set enable_external_access = false")
+    con.execute("set lock_configuration = true")  # last: nothing can be changed after this
+    return con
+
+
+@contextmanager
+def writable_copy(progress=None):
+    """A new snapshot that starts as a copy of the current one; yields (connection, path).
+
+    On success the caller's changes are checkpointed and the copy becomes current atomically; on any
+    exception the copy is deleted and the current snapshot is untouched.
+    """
+    import shutil
+
+    src = current_path()
+    if src is None:
+        raise WarehouseMissing("尚未构建数据仓库")
+    final = new_snapshot_path()
+    tmp = final.with_suffix(".building")
+    with build_lock():
+        shutil.copyfile(src, tmp)
+        con = duckdb.connect(str(tmp), config={"autoinstall_known_extensions": False,
+                                               "autoload_known_extensions": False})
+        try:
+            yield con, final
+            con.execute("checkpoint")
+        except BaseException:
+            con.close()
+            tmp.unlink(missing_ok=True)
+            raise
+        con.close()
+        os.replace(tmp, final)
+        publish(final)
