@@ -264,7 +264,7 @@ def facility_rows(rng, counties: pl.DataFrame, prefectures: pl.DataFrame, towns:
     n = len(cols["name"])
     if n == 0:
         return pl.DataFrame()
-    frame = pl.DataFrame(cols, schema_overrides={"township_code": pl.Utf8})
+    frame = pl.DataFrame(cols, schema_overrides={"township_code": pl.Utf8}).sort("county_code", maintain_order=True)
     std_p = np.where(frame["facility_type"].to_numpy() == "center", 0.86, 0.95)
     years = np.arange(2012, scale.last_year + 1)
     yw = np.linspace(2.0, 1.0, len(years))
@@ -441,45 +441,52 @@ def dispute_rows(rng, counties: pl.DataFrame, month_start, ident, acc, med, res,
     stuck = (~is_res) & is_acc & (rng.random(total) < 0.04)
     open_ = is_acc & ((late & ~(is_res & calibrated)) | stuck)
     close_d = np.where(is_res & calibrated & late, end, close_d)
-    outcome = np.where(is_res, "resolved", np.where(is_med, "failed", "withdrawn")).astype(object)
-    outcome[~is_acc] = None
-    outcome[open_] = None
+    # outcome as a small code, turned into strings once by polars: 0 open/none, 1 resolved, 2 failed, 3 withdrawn
+    outcome = np.where(is_res, 1, np.where(is_med, 2, 3)).astype(np.int8)
+    outcome[~is_acc | open_] = 0
     closed = is_acc & ~open_
     fu_d = close_d + rng.integers(3, 31, total).astype("timedelta64[D]")
-    has_fu = (outcome == "resolved") & (rng.random(total) < 0.92) & (fu_d <= end)
+    has_fu = (outcome == 1) & (rng.random(total) < 0.92) & (fu_d <= end)
     # clip everything to the as-of date
     acc_d = np.where(acc_d > end, end, acc_d)
     med_d = np.where(med_d > end, end, med_d)
     nat = np.datetime64("NaT")
-    g_county = grids["county_code"].to_numpy() if grids.height else np.array([])
-    g_ids = grids["grid_id"].to_numpy() if grids.height else np.array([])
     codes = counties["code"].to_numpy()
     grid_id = np.full(total, -1, dtype=np.int64)
     if grids.height:
+        g_county = grids["county_code"].to_numpy()
+        g_ids = grids["grid_id"].to_numpy()
         starts = np.searchsorted(g_county, codes, side="left")
         stops = np.searchsorted(g_county, codes, side="right")
         cnt = (stops - starts)[ci]
         has = cnt > 0
         grid_id[has] = g_ids[starts[ci][has] + (rng.random(has.sum()) * cnt[has]).astype(np.int64)]
-    frame = pl.DataFrame({
-        "province_code": counties["province_code"].to_numpy()[ci],
-        "prefecture_code": counties["prefecture_code"].to_numpy()[ci],
-        "county_code": codes[ci],
-        "grid_id": grid_id,
-        "category": categories["code"].to_numpy()[cat],
-        "channel": channels["code"].to_numpy()[ch],
-        "identified_date": ident_d,
-        "accepted_date": np.where(is_acc, acc_d, nat),
-        "mediated_date": np.where(is_med & (closed | open_), med_d, nat),
-        "closed_date": np.where(closed, close_d, nat),
-        "outcome": outcome,
-        "followup_date": np.where(has_fu, fu_d, nat),
-    }, schema_overrides={"outcome": pl.Utf8})
-    frame = frame.with_columns(pl.when(pl.col("grid_id") < 0).then(None).otherwise(pl.col("grid_id"))
-                               .alias("grid_id"))
-    frame = frame.sort(["county_code", "identified_date"])
-    return frame.with_columns(pl.Series("case_id", np.arange(next_id, next_id + total, dtype=np.int64)),
-                              pl.lit("demo").alias("source"))
+    # rows in warehouse order: county (cells are county-major), then date
+    order = np.lexsort((ident_d, cell))
+
+    def take(values: np.ndarray, index: np.ndarray) -> pl.Series:
+        return pl.Series(values).gather(pl.Series(index[order]))
+
+    frame = pl.DataFrame([
+        take(counties["province_code"].to_numpy(), ci).alias("province_code"),
+        take(counties["prefecture_code"].to_numpy(), ci).alias("prefecture_code"),
+        take(codes, ci).alias("county_code"),
+        pl.Series("grid_id", grid_id[order]),
+        take(categories["code"].to_numpy(), cat).alias("category"),
+        take(channels["code"].to_numpy(), ch).alias("channel"),
+        pl.Series("identified_date", ident_d[order]),
+        pl.Series("accepted_date", np.where(is_acc, acc_d, nat)[order]),
+        pl.Series("mediated_date", np.where(is_med & (closed | open_), med_d, nat)[order]),
+        pl.Series("closed_date", np.where(closed, close_d, nat)[order]),
+        pl.Series(["", "resolved", "failed", "withdrawn"]).gather(pl.Series(outcome[order].astype(np.int64)))
+        .replace("", None).alias("outcome"),
+        pl.Series("followup_date", np.where(has_fu, fu_d, nat)[order]),
+    ])
+    return frame.with_columns(
+        pl.when(pl.col("grid_id") < 0).then(None).otherwise(pl.col("grid_id")).alias("grid_id"),
+        pl.Series("case_id", np.arange(next_id, next_id + total, dtype=np.int64)),
+        pl.lit("demo").alias("source"),
+    )
 
 
 def categories_days_factor(categories: pl.DataFrame, cat: np.ndarray) -> np.ndarray:
@@ -598,6 +605,14 @@ _SURVEY_LEVEL = {"sat_public_safety": 91.0, "sat_public_order": 92.0, "sat_law_e
                  "sat_rule_of_law": 91.5, "sat_antigang": 94.0, "sat_team_rectification": 94.0}
 
 
+def _rate_possible(den: int, t: Target) -> bool:
+    try:
+        count_for_rate(den, t.value, t.decimals)
+        return True
+    except CalibrationError:
+        return False
+
+
 def survey_rows(rng, counties: pl.DataFrame, scale: Scale, targets: list[Target]) -> pl.DataFrame:
     n = counties.height
     pop = counties["population"].to_numpy().astype(np.float64)
@@ -618,33 +633,37 @@ def survey_rows(rng, counties: pl.DataFrame, scale: Scale, targets: list[Target]
         size = np.clip(np.round((300 + pop[:, None] / 900.0) * rng.lognormal(0, 0.2, (n, ny)) / 10) * 10, 200, 3200)
         size = size.astype(np.int64)
         positive = rng.binomial(size, p).astype(np.int64)
-        cons = []
+        specs = []
         for t in _targets_for(targets, {ind}):
             m = region_mask(t.region, prov, pref, cty)
             if not m.any():
                 continue
             for y in t.years:
-                if y not in years:
-                    continue
-                yi = int(np.nonzero(years == y)[0][0])
-                mask = np.zeros((n, ny), dtype=bool)
-                mask[m, yi] = True
+                if y in years:
+                    mask = np.zeros((n, ny), dtype=bool)
+                    mask[m, int(np.nonzero(years == y)[0][0])] = True
+                    specs.append((mask, t))
+        # A rate given to 0.01% needs a sample whose step is fine enough: add respondents to one county
+        # until some count rounds to the published rate. Smaller places first, and a larger place only
+        # adds to a county outside them, so a prefecture's rate is not moved by its province's fix.
+        specs.sort(key=lambda c: int(c[0].sum()))
+        settled = np.zeros((n, ny), dtype=bool)
+        for mask, t in specs:
+            if t.qualifier == "exact":
                 den = int(size[mask].sum())
-                if t.qualifier == "exact":
-                    # a rate given to 0.01% needs a sample whose step is fine enough: add respondents
-                    # to the largest county's sample until some count rounds to the published rate
-                    for extra in range(0, 1000):
-                        try:
-                            num = count_for_rate(den + extra, t.value, t.decimals)
-                            break
-                        except CalibrationError:
-                            continue
-                    big = np.argmax(np.where(mask, size, -1))
-                    size.flat[big] += extra
-                else:  # 以上: keep the generated rate when above the floor, else lift it just above
-                    floor = int(np.floor(den * (t.value + rng.uniform(0.2, 1.5)) / 100.0)) + 1
-                    num = max(int(positive[mask].sum()), floor)
-                cons.append((mask.ravel(), num))
+                extra = next(e for e in range(0, 2000) if _rate_possible(den + e, t))
+                free = mask & ~settled
+                size.flat[int(np.argmax(np.where(free, size, -1)))] += extra
+            settled |= mask
+        cons = []
+        for mask, t in specs:
+            den = int(size[mask].sum())
+            if t.qualifier == "exact":
+                num = count_for_rate(den, t.value, t.decimals)
+            else:  # 以上: keep the generated rate when above the floor, else lift it just above
+                floor = int(np.floor(den * (t.value + rng.uniform(0.2, 1.5)) / 100.0)) + 1
+                num = max(int(positive[mask].sum()), floor)
+            cons.append((mask.ravel(), num))
         if cons:
             positive = calibrate(positive.ravel(), cons, caps=size.ravel()).reshape(n, ny)
         ci, yi = np.meshgrid(np.arange(n), np.arange(ny), indexing="ij")
@@ -663,8 +682,9 @@ def survey_rows(rng, counties: pl.DataFrame, scale: Scale, targets: list[Target]
 def generate(scale: Scale, seed: int, ref, targets: list[Target], sink, progress=None) -> dict:
     """Generate every demo table, province by province, handing frames to `sink(table, frame)`."""
     regions = ref.regions
-    provinces = [p for p in (scale.provinces or regions.filter((pl.col("level") == "province")
-                                                               & pl.col("in_scope"))["code"].to_list())]
+    # provinces in code order, so that rows arrive in the warehouse's sort order
+    provinces = sorted(scale.provinces or regions.filter((pl.col("level") == "province")
+                                                        & pl.col("in_scope"))["code"].to_list())
     rates = antigang_rates(targets, regions)
     as_of = date(scale.last_year, 12, 31)
     next_grid = next_fac = next_case = 1
@@ -713,7 +733,8 @@ def generate(scale: Scale, seed: int, ref, targets: list[Target], sink, progress
         sink("dispute_case", cases)
         ag = antigang_rows(rng, counties, scale, targets, rates)
         sink("antigang_tally", ag)
-        sv = survey_rows(rng, counties, scale, targets)
+        sv = survey_rows(rng, counties, scale, targets).sort(["prefecture_code", "county_code", "year",
+                                                             "indicator"])
         sink("survey_result", sv)
         for name, frame in (("grid", grids), ("facility", fac), ("dispute_case", cases),
                             ("antigang_tally", ag), ("survey_result", sv)):

@@ -7,7 +7,7 @@ with base as (
         sum(value) as value,
         bool_or(source = 'demo') as has_demo,
     from antigang_tally
-    where $region in ('', province_code, prefecture_code, county_code)
+    where ($region = '' or province_code = $region or prefecture_code = $region or county_code = $region)
         and year between $first_year and $last_year
     group by indicator
 ),

@@ -10,5 +10,5 @@ select
     100.0 * count(*) filter (where outcome = 'resolved') / nullif(count(*), 0) as success_rate_pct,
     bool_or(source = 'demo') as has_demo,
 from dispute_case
-where $region in ('', province_code, prefecture_code, county_code)
+where ($region = '' or province_code = $region or prefecture_code = $region or county_code = $region)
     and identified_date between $start and $end

@@ -12,5 +12,5 @@ select
     coalesce(sum(residents), 0) as residents,
     bool_or(source = 'demo') as has_demo,
 from grid
-where $region in ('', province_code, prefecture_code, county_code)
+where ($region = '' or province_code = $region or prefecture_code = $region or county_code = $region)
     and established_year <= $year

@@ -6,7 +6,7 @@ with child as (
     from region
     where level = $child_level
         and in_scope
-        and $region in ('', province_code, prefecture_code, code)
+        and ($region = '' or province_code = $region or prefecture_code = $region or code = $region)
 ),
 disputes as (
     select
@@ -16,7 +16,7 @@ disputes as (
         'dispute_success_rate' as indicator,
         100.0 * count(*) filter (where outcome = 'resolved') / count(*) as value,
     from dispute_case
-    where $region in ('', province_code, prefecture_code, county_code)
+    where ($region = '' or province_code = $region or prefecture_code = $region or county_code = $region)
         and identified_date between $start and $end
     group by 1
 ),
@@ -28,7 +28,7 @@ safety as (
         'sat_public_safety' as indicator,
         100.0 * sum(positive) / sum(sample_size) as value,
     from survey_result
-    where $region in ('', province_code, prefecture_code, county_code)
+    where ($region = '' or province_code = $region or prefecture_code = $region or county_code = $region)
         and year = $year
         and indicator = 'sat_public_safety'
     group by 1

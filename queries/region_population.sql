@@ -7,4 +7,4 @@ select
 from region
 where level = 'county'
     and in_scope
-    and $region in ('', province_code, prefecture_code, code)
+    and ($region = '' or province_code = $region or prefecture_code = $region or code = $region)

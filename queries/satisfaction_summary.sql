@@ -11,7 +11,7 @@ select
     bool_or(s.source = 'demo') as has_demo,
 from survey_result as s
 join indicator as i on i.code = s.indicator
-where $region in ('', s.province_code, s.prefecture_code, s.county_code)
+where ($region = '' or s.province_code = $region or s.prefecture_code = $region or s.county_code = $region)
     and s.year = $year
 group by s.indicator, i.name_zh, i.name_en, i.target
 order by s.indicator
