@@ -109,7 +109,4 @@ def to_token(p: Period) -> tuple[str, str]:
     def tok_end(d: date) -> str:
         return f"{d.year}" if d.month == 12 else f"{d.year}-{d.month:02d}"
 
-    a, b = tok_start(p.start), tok_end(p.end)
-    if a == b or (p.start.year == p.end.year and p.start.month == 1 and p.end.month == 12):
-        return str(p.start.year), str(p.end.year)
-    return a, b
+    return tok_start(p.start), tok_end(p.end)
