@@ -10,20 +10,22 @@ from pingan.i18n import t
 
 ROOT = Path(__file__).resolve().parent
 
-# (file, url path, i18n key, icon). Pages arrive with their issues; only files that exist are registered.
+# (file, url path, i18n key). Pages arrive with their issues; only files that exist are registered.
+# No page icons: emoji need a colour-emoji font that the users' machines may lack, and :material/ icons
+# fetch a web font (the network is air-gapped).
 PAGES = [
-    ("pages/overview.py", "", "page_overview", "🏠"),
-    ("pages/grid.py", "grid", "page_grid", "🗺️"),
-    ("pages/disputes.py", "disputes", "page_disputes", "⚖️"),
-    ("pages/anti_gang.py", "anti_gang", "page_anti_gang", "🛡️"),
-    ("pages/satisfaction.py", "satisfaction", "page_satisfaction", "📊"),
-    ("pages/sql.py", "sql", "page_sql", "🔎"),
-    ("pages/screen.py", "screen", "page_screen", "🖥️"),
-    ("pages/sources.py", "sources", "page_sources", "📚"),
-    ("pages/data.py", "data", "page_data", "🗂️"),
+    ("pages/overview.py", "", "page_overview"),
+    ("pages/grid.py", "grid", "page_grid"),
+    ("pages/disputes.py", "disputes", "page_disputes"),
+    ("pages/anti_gang.py", "anti_gang", "page_anti_gang"),
+    ("pages/satisfaction.py", "satisfaction", "page_satisfaction"),
+    ("pages/sql.py", "sql", "page_sql"),
+    ("pages/screen.py", "screen", "page_screen"),
+    ("pages/sources.py", "sources", "page_sources"),
+    ("pages/data.py", "data", "page_data"),
 ]
 
-st.set_page_config(page_title="平安驾驶舱", page_icon="🛡️", layout="wide")
+st.set_page_config(page_title="平安驾驶舱", layout="wide")
 
 
 @st.cache_resource(show_spinner=False)
@@ -45,12 +47,12 @@ def main() -> None:
         _ensure_warehouse.clear()
         notice = warehouse.ensure()
     if notice and not st.session_state.get("_notice_shown"):
-        st.toast(notice, icon="ℹ️")
+        st.toast(notice)
         st.session_state["_notice_shown"] = True
     pages = [
-        st.Page(str(ROOT / f), title=t(key, lang), icon=icon, default=True) if url == "" else
-        st.Page(str(ROOT / f), title=t(key, lang), icon=icon, url_path=url)
-        for f, url, key, icon in PAGES
+        st.Page(str(ROOT / f), title=t(key, lang), default=True) if url == "" else
+        st.Page(str(ROOT / f), title=t(key, lang), url_path=url)
+        for f, url, key in PAGES
         if (ROOT / f).exists()
     ]
     st.navigation(pages).run()

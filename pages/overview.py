@@ -63,7 +63,7 @@ c = st.columns(4)
 count_metric(c[0], "grid_count", grid_now["grids"], grid_prev["grids"])
 count_metric(c[1], "grid_worker_count", grid_now["workers"], grid_prev["workers"])
 per10k = grid_now["grids"] / pop * 10000 if pop else None
-c[2].metric(ind_name("grids_per_10k"), "—" if per10k is None else f"{per10k:.1f}",
+c[2].metric(ind_name("grids_per_10k"), "—" if per10k is None else f"{per10k:.1f}{catalog['grids_per_10k']['unit']}",
             help=catalog["grids_per_10k"]["definition_zh"])
 share = (100.0 * grid_now["workers_fulltime"] / grid_now["workers"]) if grid_now["workers"] else None
 c[3].metric(ind_name("grid_worker_fulltime_share"), fmt.pct(share, 1),

@@ -29,7 +29,7 @@ c[3].metric("仓库可核对" if zh else "Comparable", f"{figs.filter(pl.col('wa
 
 f1, f2, f3 = st.columns([2, 2, 3])
 pick_articles = f1.multiselect("文章" if zh else "Article", list(articles), format_func=lambda a: articles[a],
-                               key="src_articles")
+                               key="src_articles", placeholder="全部文章" if zh else "All articles")
 only = f2.selectbox("显示" if zh else "Show", ["all", "calibrated", "comparable", "mismatch"], key="src_only",
                     format_func=lambda x: {"all": "全部", "calibrated": "仅已校准", "comparable": "仅可核对",
                                            "mismatch": "仅不一致"}[x] if zh else x)
@@ -55,14 +55,15 @@ if text:
 
 view = view.with_columns(
     pl.col("article").replace_strict(articles, default=pl.col("article")).alias("article_name"),
+    pl.col("indicator_name").fill_null(pl.col("indicator")),
     pl.when(pl.col("matches").is_null()).then(pl.lit("—"))
     .when(pl.col("matches")).then(pl.lit("✅ 一致" if zh else "✅ match"))
     .otherwise(pl.lit("❌ 不一致" if zh else "❌ differs")).alias("status"),
     (pl.col("period_start").dt.strftime("%Y-%m-%d") + " — " + pl.col("period_end").dt.strftime("%Y-%m-%d"))
     .alias("period"),
 )
-cols = ["figure_id", "article_name", "region_name", "indicator_name", "indicator", "published_value", "unit",
-        "qualifier", "period", "calibrated", "warehouse_value", "status", "quote"]
+cols = ["figure_id", "region_name", "indicator_name", "published_value", "unit", "qualifier", "warehouse_value",
+        "status", "calibrated", "period", "quote", "article_name", "indicator"]
 st.dataframe(
     view.select(cols), hide_index=True, width="stretch", height=560,
     column_config={

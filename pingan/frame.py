@@ -159,7 +159,7 @@ def scope_filter() -> Scope:
         st.radio(t("language", lang_), ["zh", "en"], key="lang", horizontal=True,
                  format_func=lambda x: "中文" if x == "zh" else "English")
     for msg in st.session_state.pop("_url_messages", []):
-        st.warning(msg, icon="⚠️")
+        st.warning(msg)
     region = county or pref or prov
     level = "county" if county else "prefecture" if pref else "province" if prov else "all"
     full = dict(zip(regs["code"].to_list(), regs["name"].to_list()))
@@ -192,7 +192,7 @@ def header(title: str, scope: Scope, has_demo: bool) -> None:
 
 
 def demo_badge(lang_: str) -> None:
-    st.badge(t("demo_badge", lang_), icon="🧪", color="orange", help=t("demo_help", lang_))
+    st.badge(t("demo_badge", lang_), color="orange", help=t("demo_help", lang_))
 
 
 def downloads(df: pl.DataFrame, basename: str, lang_: str, key: str) -> None:

@@ -1,0 +1,109 @@
+"""Real Chromium: every registered page renders with no exception and asks no host but our own."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from urllib.parse import urlsplit
+
+import pytest
+
+from conftest import ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(warehouse_built):
+    port = _free_port()
+    env = dict(os.environ)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+         "--server.headless", "true", "--server.address", "127.0.0.1"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                if r.read().strip() == b"ok":
+                    break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        raise RuntimeError("streamlit did not start")
+    yield url
+    proc.terminate()
+    proc.wait(10)
+
+
+def _page_paths() -> list[str]:
+    import ast
+
+    tree = ast.parse((ROOT / "app.py").read_text(encoding="utf-8"))
+    pages = next(n.value for n in ast.walk(tree) if isinstance(n, ast.Assign)
+                 and getattr(n.targets[0], "id", "") == "PAGES")
+    out = []
+    for elt in ast.literal_eval(pages):
+        if (ROOT / elt[0]).exists():
+            out.append(elt[1])
+    return out
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def test_every_page_renders_offline(server, browser):
+    host = urlsplit(server).netloc
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    off_host: list[str] = []
+    page.on("request", lambda req: off_host.append(req.url)
+            if urlsplit(req.url).scheme in ("http", "https", "ws", "wss") and urlsplit(req.url).netloc != host
+            else None)
+    page.goto(server + "/", wait_until="load")  # first: Streamlit #9992 on a fresh server's sub-path
+    page.wait_for_selector("[data-testid='stMetric']", timeout=60_000)
+    problems = {}
+    for path in _page_paths():
+        page.goto(f"{server}/{path}", wait_until="load")
+        page.wait_for_selector("[data-testid='stSidebar']", timeout=60_000)
+        # wait until the script has finished: no running indicator, some main content
+        page.wait_for_function("""() => !document.querySelector("[data-testid='stStatusWidget']")
+                                  && document.querySelector("[data-testid='stMainBlockContainer'] h1")""",
+                               timeout=90_000)
+        exceptions = page.locator("[data-testid='stException']").count()
+        text = page.inner_text("[data-testid='stMainBlockContainer']")
+        if exceptions or "Traceback" in text or "Page not found" in text:
+            problems[path or "/"] = text[:300]
+    assert not problems, problems
+    assert not off_host, off_host[:5]
+    page.close()
+
+
+def test_chinese_renders_with_a_cjk_font(server, browser):
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    page.goto(server + "/?region=640000&from=2017&to=2021", wait_until="load")
+    page.wait_for_selector("[data-testid='stMetric']", timeout=60_000)
+    page.wait_for_function("() => document.body.innerText.includes('26.39万件')", timeout=60_000)
+    page.close()
+    # the browser draws Chinese with a system CJK font (fonts-noto-cjk in CI), never a web font
+    fonts = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True).stdout
+    assert fonts.strip(), "no CJK font installed: Chinese would render as boxes"
