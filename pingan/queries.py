@@ -82,7 +82,7 @@ def run(name: str, **params) -> pl.DataFrame:
     if missing or extra:
         raise QueryError(f"查询 {name} 的参数不符:缺少 {sorted(missing)},多余 {sorted(extra)}")
     snap = warehouse.snapshot_id()
-    key = (snap, name, tuple(sorted((k, _normalise(v)) for k, v in params.items())))
+    key = (snap, str(config.setting("engine")), name, tuple(sorted((k, _normalise(v)) for k, v in params.items())))
     ttl = float(config.setting("query_cache_ttl_s"))
     now = time.monotonic()
     with _cache_lock:
@@ -90,11 +90,17 @@ def run(name: str, **params) -> pl.DataFrame:
         if hit and now - hit[0] < ttl:
             _cache.move_to_end(key)
             return hit[1]
-    cur = warehouse.cursor()
-    try:
-        df = pl.from_arrow(cur.sql(q.sql, params=params).to_arrow_table())
-    finally:
-        cur.close()
+    engine = str(config.setting("engine"))
+    if engine == "spark":
+        from . import spark_engine  # only imported when a deployment selects it
+
+        df = spark_engine.run(q, params)
+    else:
+        cur = warehouse.cursor()
+        try:
+            df = pl.from_arrow(cur.sql(q.sql, params=params).to_arrow_table())
+        finally:
+            cur.close()
     df = _plain_numbers(df)
     with _cache_lock:
         _cache[key] = (now, df)

@@ -233,3 +233,20 @@ def writable_copy(progress=None):
         con.close()
         os.replace(tmp, final)
         publish(final)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m pingan.warehouse export …` (the export for distributed engines lives in pingan.export)."""
+    import sys
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["export"]:
+        from . import export
+
+        return export.main(args[1:])
+    print("用法:python -m pingan.warehouse export --format parquet --partition province,year DIR", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
