@@ -1,0 +1,69 @@
+-- Published anti-gang figures for a place and span of years, beside the warehouse's sum under the same definition
+-- grain: one row per published figure whose period is exactly these years (the 专项斗争, 常态化 or whole campaign)
+-- params: $region (six-digit code; '' matches none), $first_year, $last_year (inclusive)
+with fig as (
+    select
+        f.figure_id,
+        f.article,
+        f.region_name,
+        f.indicator,
+        f.value as published_value,
+        f.unit,
+        f.qualifier,
+        f.decimals,
+        f.calibrated,
+        f.quote,
+        f.period_start,
+        f.period_end
+    from published_figure as f
+    join indicator as i on i.code = f.indicator and i.domain = 'anti_gang'
+    where f.region_code = $region
+        and year(f.period_start) = $first_year
+        and year(f.period_end) = $last_year
+),
+derived_part (part, indicator) as (  -- the sums of antigang_summary.sql and sources_reconciliation.sql
+    values
+        ('ag_evil_group', 'ag_evil_group_gang'),
+        ('ag_evil_gang', 'ag_evil_group_gang'),
+        ('ag_black_org', 'ag_gang_total'),
+        ('ag_evil_group', 'ag_gang_total'),
+        ('ag_evil_gang', 'ag_gang_total')
+),
+part as (  -- each base indicator counts for itself and for the sums it belongs to
+    select code as part, code as indicator from indicator where domain = 'anti_gang'
+    union all
+    select part, indicator from derived_part
+),
+warehouse as (
+    select
+        p.indicator,
+        sum(a.value) as warehouse_value
+    from antigang_tally as a
+    join part as p on p.part = a.indicator
+    where $region in (a.province_code, a.prefecture_code, a.county_code)
+        and a.year between $first_year and $last_year
+    group by p.indicator
+)
+select
+    f.figure_id,
+    f.article,
+    f.region_name,
+    f.indicator,
+    f.published_value,
+    f.unit,
+    f.qualifier,
+    f.decimals,
+    f.calibrated,
+    f.quote,
+    f.period_start,
+    f.period_end,
+    w.warehouse_value,
+    case
+        when w.warehouse_value is null then null
+        when f.qualifier in ('余', '以上', '多', '超') then w.warehouse_value >= f.published_value
+        when f.qualifier = '近' then w.warehouse_value <= f.published_value
+        else round(w.warehouse_value, f.decimals) = round(f.published_value, f.decimals)
+    end as matches
+from fig as f
+left join warehouse as w on w.indicator = f.indicator
+order by f.indicator, f.figure_id
