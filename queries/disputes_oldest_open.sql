@@ -1,0 +1,44 @@
+-- The oldest dispute cases open on a date (record level, for follow-up), at most 500
+-- grain: one row per open case, oldest acceptance first
+-- params: $region (six-digit code or ''), $as_of (date: end of the chosen period, at most the data's as-of date),
+--         $category (category code or '' = all)
+-- Same definition of "open" as disputes_backlog_by_county. date − date = days (DuckDB, PostgreSQL).
+with open_cases as (
+    select
+        case_id,
+        county_code,
+        grid_id,
+        category,
+        channel,
+        identified_date,
+        accepted_date,
+        mediated_date,
+        $as_of - accepted_date as age_days,
+    from dispute_case
+    where ($region = '' or province_code = $region or prefecture_code = $region or county_code = $region)
+        and identified_date <= $as_of
+        and accepted_date <= $as_of
+        and (closed_date is null or closed_date > $as_of)
+        and ($category = '' or category = $category)
+    order by accepted_date, case_id
+    limit 500
+)
+select
+    o.case_id,
+    c.short_name as county_name,
+    p.short_name as prefecture_name,
+    o.grid_id,
+    k.name_zh as category_zh,
+    k.name_en as category_en,
+    h.name_zh as channel_zh,
+    h.name_en as channel_en,
+    o.identified_date,
+    o.accepted_date,
+    o.mediated_date,
+    o.age_days,
+from open_cases as o
+join region as c on c.code = o.county_code
+left join region as p on p.code = c.prefecture_code
+left join dispute_category as k on k.code = o.category
+left join dispute_channel as h on h.code = o.channel
+order by o.accepted_date, o.case_id

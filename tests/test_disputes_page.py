@@ -1,0 +1,153 @@
+"""AppTest of the dispute page through app.py: published figures on screen, comparison, category filter, backlog."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT
+
+PAGE = str(ROOT / "pages/disputes.py")
+
+
+def page(params: dict | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at.switch_page(PAGE)
+    for k, v in (params or {}).items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def chart_titles(at: AppTest) -> list[str]:
+    return [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+
+
+def table(at: AppTest, column: str):
+    """The first table on the page that has this column (as pandas, the way AppTest hands it over)."""
+    return next(df.value for df in at.dataframe if column in df.value.columns)
+
+
+def markdown_text(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def test_yulin_first_half_shows_published_figures(warehouse_built):
+    at = page({"region": "450900", "from": "2022-01", "to": "2022-06"})
+    assert not at.exception
+    assert at.title[0].value == "玉林市矛盾纠纷排查化解"
+    m = metrics(at)
+    assert m["受理矛盾纠纷(件)"] == "7,792"
+    assert m["化解成功(件)"] == "7,762"
+    assert m["矛盾纠纷化解成功率(%)"] == "97.12%"
+    assert "7,762 件 ÷ 排查矛盾纠纷 7,992 件 = **97.12%**(目标 97%)" in markdown_text(at)
+    assert "99.61%" in markdown_text(at)  # the accepted-based figure, named as not the definition
+    pub = table(at, "published_text")
+    assert set(pub["published_text"]) == {"7,792起", "7,762起", "97.12%"}
+    assert set(pub["check"]) == {"✓ 一致"}
+    assert "全市受理各类矛盾纠纷7792起" in set(pub["quote"])
+    assert any("演示数据" in m.value for m in at.markdown)
+
+
+def test_ningxia_five_years_every_year_above_target(warehouse_built):
+    at = page({"region": "640000", "from": "2017", "to": "2021"})
+    assert not at.exception
+    assert metrics(at)["排查矛盾纠纷(件)"] == "26.39万"
+    pub = table(at, "published_text")
+    assert set(pub["published_text"]) == {"26.39万件", "97%以上"}
+    assert set(pub["check"]) == {"✓ 一致"}
+    years = table(at, "case_year")
+    assert years["case_year"].tolist() == [2017, 2018, 2019, 2020, 2021]
+    assert years["success_rate_pct"].min() >= 97
+    assert "宁夏回族自治区2017—2021年每年化解成功率均达到97%目标" in chart_titles(at)
+
+
+@pytest.mark.parametrize("region, shown", [("360700", {"12.4万件", "12.1万件", "98%"}),
+                                           ("410900", {"14.7万余件", "97.7%"})])
+def test_ganzhou_and_puyang_2022(warehouse_built, region, shown):
+    at = page({"region": region, "from": "2022", "to": "2022"})
+    assert not at.exception
+    pub = table(at, "published_text")
+    assert set(pub["published_text"]) == shown
+    assert set(pub["check"]) == {"✓ 一致"}
+
+
+def test_period_comparison_previous_year_ago_and_sibling(warehouse_built):
+    at = page({"region": "450900", "from": "2022-01", "to": "2022-06"})
+    previous = chart_titles(at)[1]
+    assert previous.startswith("玉林市2021年7—12月")
+    other_before = table(at, "other")["other"].tolist()
+    at.sidebar.selectbox(key="disputes_cmp").set_value("year_ago").run()
+    assert not at.exception
+    assert chart_titles(at)[1].startswith("玉林市2021年1—6月")
+    assert table(at, "other")["other"].tolist() != other_before
+    assert at.query_params["cmp"] in (["year_ago"], "year_ago")
+    at.sidebar.selectbox(key="disputes_cmp").set_value("450100").run()  # 南宁市, a sibling prefecture
+    assert not at.exception
+    assert chart_titles(at)[1].startswith("南宁2022年1—6月") or chart_titles(at)[1].startswith("南宁市2022年1—6月")
+    assert table(at, "this")["this"].tolist()[0] == 7992  # this period is unchanged
+
+
+def test_comparison_without_data_says_so(warehouse_built):
+    at = page({"region": "640000", "from": "2017", "to": "2017"})
+    assert not at.exception
+    assert any("宁夏回族自治区2016年没有案件数据" in i.value for i in at.info)
+
+
+def test_category_filter_changes_every_count(warehouse_built):
+    at = page({"region": "640000", "from": "2022", "to": "2022"})
+    before = metrics(at)
+    before_backlog = table(at, "open_cases")["open_cases"].sum()
+    at.sidebar.selectbox(key="disputes_category").set_value("wages").run()
+    assert not at.exception
+    after = metrics(at)
+    assert after["排查矛盾纠纷(件)"] != before["排查矛盾纠纷(件)"]
+    assert after["在办案件(件)"] != before["在办案件(件)"]
+    assert table(at, "open_cases")["open_cases"].sum() < before_backlog
+    assert set(table(at, "age_days")["category_zh"]) == {"劳资/追薪"}
+    assert any("劳资/追薪" in c.value for c in at.caption)
+    assert at.query_params["category"] in (["wages"], "wages")
+
+
+def test_category_from_link(warehouse_built):
+    at = page({"region": "640000", "category": "wages"})
+    assert not at.exception
+    assert at.sidebar.selectbox(key="disputes_category").value == "wages"
+
+
+def test_backlog_table_is_oldest_first_and_exportable(warehouse_built):
+    at = page({"region": "640000", "from": "2022", "to": "2022"})
+    oldest = table(at, "age_days")
+    assert 0 < len(oldest) <= 500
+    assert oldest["accepted_date"].is_monotonic_increasing
+    assert oldest["age_days"].is_monotonic_decreasing
+    counties = table(at, "open_cases")
+    assert int(counties["open_cases"].sum()) == int(metrics(at)["在办案件(件)"].replace(",", ""))
+    labels = [b.label for b in at.get("download_button")]
+    assert labels.count("下载 CSV") >= 7 and labels.count("下载 Excel") >= 7
+
+
+def test_backlog_as_of_the_period_end(warehouse_built):
+    at = page({"region": "640000", "from": "2021", "to": "2021"})
+    assert not at.exception
+    assert any("截至2021年12月31日" in m.value for m in at.markdown)
+
+
+def test_success_ranking_of_counties_highlights_the_chosen_one(warehouse_built):
+    at = page({"region": "640104", "from": "2022", "to": "2022"})
+    assert not at.exception
+    spec = json.loads(at.get("plotly_chart")[2].proto.spec)
+    names = {n for trace in spec["data"] for n in (trace.get("y") or []) if n}
+    assert any(n.startswith("▶ ") for n in names)
+    assert "97%" in spec["layout"]["title"]["text"]
+
+
+def test_english(warehouse_built):
+    at = page({"region": "450900", "from": "2022-01", "to": "2022-06", "lang": "en"})
+    assert not at.exception
+    assert at.title[0].value.startswith("Dispute resolution")
+    assert metrics(at)["Disputes accepted (cases)"] == "7,792"
