@@ -11,6 +11,6 @@ select
     100.0 * sum(s.positive) / sum(s.sample_size) as rate_pct,
     bool_or(s.source = 'demo') as has_demo
 from survey_result as s
-where $region in ('', s.province_code, s.prefecture_code, s.county_code)
+where ($region = '' or s.province_code = $region or s.prefecture_code = $region or s.county_code = $region)
 group by s.year, s.indicator
 order by s.indicator, s.year

@@ -6,7 +6,7 @@ with child as (
     from region
     where level = $child_level
         and in_scope
-        and $region in ('', province_code, prefecture_code, code)
+        and ($region = '' or province_code = $region or prefecture_code = $region or code = $region)
 ),
 by_year as (
     select
@@ -18,7 +18,7 @@ by_year as (
         sum(s.positive) as positive,
         sum(s.sample_size) as sample_size
     from survey_result as s
-    where $region in ('', s.province_code, s.prefecture_code, s.county_code)
+    where ($region = '' or s.province_code = $region or s.prefecture_code = $region or s.county_code = $region)
     group by 1, 2, 3
 )
 select

@@ -8,7 +8,7 @@ with child as (
     from region
     where level = $child_level
         and in_scope
-        and $region in ('', province_code, prefecture_code, code)
+        and ($region = '' or province_code = $region or prefecture_code = $region or code = $region)
 ),
 by_year as (
     select
@@ -21,7 +21,7 @@ by_year as (
         sum(s.sample_size) as sample_size,
         bool_or(s.source = 'demo') as has_demo
     from survey_result as s
-    where $region in ('', s.province_code, s.prefecture_code, s.county_code)
+    where ($region = '' or s.province_code = $region or s.prefecture_code = $region or s.county_code = $region)
         and s.year between $year - 1 and $year
     group by 1, 2, 3
 ),
