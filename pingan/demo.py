@@ -287,7 +287,7 @@ def facility_rows(rng, counties: pl.DataFrame, prefectures: pl.DataFrame, towns:
 # Dispute cases
 # --------------------------------------------------------------------------------------------------
 _SEASON = np.array([1.25, 1.15, 0.95, 0.95, 0.95, 0.9, 0.9, 0.92, 0.95, 1.0, 1.0, 1.15])
-_STAGE_RATIOS = {"accept": 0.985, "mediate": 0.99, "success": 0.955}  # success: of identified
+_STAGE_RATIOS = {"accept": 0.985, "mediate": 0.99, "success": 0.968}  # success: of identified
 
 
 def _stage_vector(rng, t_by_ind: dict[str, Target], base_identified: int) -> dict[str, int]:
@@ -370,7 +370,7 @@ def dispute_cell_counts(rng, counties: pl.DataFrame, scale: Scale, targets: list
     ident = rng.poisson(lam).astype(np.int64)
     acc = rng.binomial(ident, _STAGE_RATIOS["accept"])
     med = rng.binomial(acc, _STAGE_RATIOS["mediate"])
-    succ = np.clip(rng.normal(_STAGE_RATIOS["success"], 0.012, (n, 1)), 0.88, 0.975)
+    succ = np.clip(rng.normal(_STAGE_RATIOS["success"], 0.01, (n, 1)), 0.9, 0.984)
     res = rng.binomial(med, np.clip(succ / (_STAGE_RATIOS["mediate"] * _STAGE_RATIOS["accept"]), 0, 1))
     for rmask, pmask, tmap in in_group:
         # counts over several years with a rate that must hold each year: one vector per year

@@ -1,0 +1,90 @@
+-- Each sub-region's headline figures for the wall: dispute success, volume, backlog, safety, campaign per 10万
+-- grain: one row per sub-region of the place
+-- params: $region (six-digit code or ''), $child_level (province | prefecture | county), $start, $end, $year,
+--         $as_of (date open cases are aged at)
+with child as (
+    select code, short_name, name, population
+    from region
+    where level = $child_level
+        and in_scope
+        and ($region = '' or province_code = $region or prefecture_code = $region or code = $region)
+),
+child_population as (  -- a prefecture's or province's population is the sum of its counties
+    select
+        case $child_level when 'province' then province_code
+                          when 'prefecture' then prefecture_code
+                          else code end as code,
+        sum(population) as population,
+    from region
+    where level = 'county'
+        and ($region = '' or province_code = $region or prefecture_code = $region or code = $region)
+    group by 1
+),
+disputes as (
+    select
+        case $child_level when 'province' then province_code
+                          when 'prefecture' then prefecture_code
+                          else county_code end as code,
+        count(*) as identified,
+        count(*) filter (where outcome = 'resolved') as resolved,
+    from dispute_case
+    where ($region = '' or province_code = $region or prefecture_code = $region or county_code = $region)
+        and identified_date between $start and $end
+    group by 1
+),
+backlog as (
+    select
+        case $child_level when 'province' then province_code
+                          when 'prefecture' then prefecture_code
+                          else county_code end as code,
+        count(*) as open_cases,
+        count(*) filter (where accepted_date <= $as_of - interval 90 day) as open_over_90d,
+    from dispute_case
+    where ($region = '' or province_code = $region or prefecture_code = $region or county_code = $region)
+        and accepted_date is not null
+        and accepted_date <= $as_of
+        and (closed_date is null or closed_date > $as_of)
+        and identified_date >= $as_of - interval 3 year
+    group by 1
+),
+safety as (
+    select
+        case $child_level when 'province' then province_code
+                          when 'prefecture' then prefecture_code
+                          else county_code end as code,
+        100.0 * sum(positive) / sum(sample_size) as safety_pct,
+    from survey_result
+    where ($region = '' or province_code = $region or prefecture_code = $region or county_code = $region)
+        and indicator = 'sat_public_safety'
+        and year = $year
+    group by 1
+),
+campaign as (
+    select
+        case $child_level when 'province' then province_code
+                          when 'prefecture' then prefecture_code
+                          else county_code end as code,
+        sum(value) as gangs,
+    from antigang_tally
+    where ($region = '' or province_code = $region or prefecture_code = $region or county_code = $region)
+        and indicator in ('ag_black_org', 'ag_evil_group', 'ag_evil_gang')
+        and year between year($start) and year($end)
+    group by 1
+)
+select
+    c.code,
+    c.short_name,
+    coalesce(d.identified, 0) as identified,
+    100.0 * d.resolved / nullif(d.identified, 0) as success_rate_pct,
+    coalesce(b.open_cases, 0) as open_cases,
+    coalesce(b.open_over_90d, 0) as open_over_90d,
+    s.safety_pct,
+    coalesce(g.gangs, 0) as gangs,
+    100000.0 * coalesce(g.gangs, 0) / nullif(p.population, 0) as gangs_per_100k,
+from child as c
+left join child_population as p on p.code = c.code
+left join disputes as d on d.code = c.code
+left join backlog as b on b.code = c.code
+left join safety as s on s.code = c.code
+left join campaign as g on g.code = c.code
+order by c.code
