@@ -1,0 +1,375 @@
+"""Importer: value parsing, encodings, templates, loads into a new snapshot, precedence, history, rollback, CLI."""
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import sys
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "tests" / "bad_files"))
+import corpus  # noqa: E402
+
+from pingan import importer, loads, queries, templates, warehouse  # noqa: E402
+
+AGG = corpus.agg(*corpus.AGG_ROWS)
+
+
+@pytest.fixture
+def state(warehouse_built, tmp_path, monkeypatch):
+    """A state folder of its own holding a copy of the session's small snapshot: loads here change nothing else."""
+    folder = tmp_path / "state"
+    (folder / "warehouse").mkdir(parents=True)
+    shutil.copyfile(warehouse_built, folder / "warehouse" / warehouse_built.name)
+    (folder / "warehouse" / "CURRENT").write_text(warehouse_built.name, encoding="utf-8")
+    monkeypatch.setenv("PINGAN_STATE_DIR", str(folder))
+    return folder
+
+
+def sql(q: str, params=None) -> list[tuple]:
+    cur = warehouse.cursor()  # the current snapshot, through the warehouse's own connection
+    try:
+        return cur.execute(q, params or []).fetchall()
+    finally:
+        cur.close()
+
+
+def validate(name: str, data: bytes) -> importer.Report:
+    return importer.validate([importer.Upload.from_bytes(name, data)])
+
+
+def errors(report: importer.Report) -> list[dict]:
+    return report.problems.filter(pl.col("severity") == "error").to_dicts()
+
+
+# ------------------------------------------------------------------------------------------------ values
+@pytest.mark.parametrize("raw, value, problem", [
+    ("1,234", 1234.0, None), ("1.2万", 12000.0, None), ("3.5亿", 350000000.0, None), ("97.5%", 97.5, None),
+    ("１，２３４", 1234.0, None), ("  88 ", 88.0, None), ("-", None, None), ("约1200", None, "不是确切数字"),
+    ("1200余", None, "不是确切数字"), ("十二", None, "不是数字"), ("1.5e3", 1500.0, None),
+])
+def test_parse_number(raw, value, problem):
+    v, _, p = importer.parse_number(raw)
+    assert v == value
+    assert (p is None) if problem is None else (problem in p)
+
+
+@pytest.mark.parametrize("raw, start, end", [
+    ("2022-07", date(2022, 7, 1), date(2022, 7, 31)), ("2022年7月", date(2022, 7, 1), date(2022, 7, 31)),
+    ("2022/7", date(2022, 7, 1), date(2022, 7, 31)), ("202207", date(2022, 7, 1), date(2022, 7, 31)),
+    ("2022", date(2022, 1, 1), date(2022, 12, 31)), ("2022年度", date(2022, 1, 1), date(2022, 12, 31)),
+    ("2022H1", date(2022, 1, 1), date(2022, 6, 30)), ("2022年下半年", date(2022, 7, 1), date(2022, 12, 31)),
+    ("2022Q3", date(2022, 7, 1), date(2022, 9, 30)), ("2022年第三季度", date(2022, 7, 1), date(2022, 9, 30)),
+    ("2022年1-11月", date(2022, 1, 1), date(2022, 11, 30)), ("2022-07-01 00:00:00", date(2022, 7, 1), date(2022, 7, 31)),
+    ("２０２２年７月", date(2022, 7, 1), date(2022, 7, 31)),
+])
+def test_parse_period(raw, start, end):
+    assert importer.parse_period(raw) == (start, end, None)
+
+
+@pytest.mark.parametrize("raw", ["2022年13月", "上个月", "2022-07-15", "1800", "2022年6-1月"])
+def test_parse_period_refuses(raw):
+    s, e, problem = importer.parse_period(raw)
+    assert s is None and problem
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("2022-07-15", date(2022, 7, 15)), ("2022/7/5", date(2022, 7, 5)), ("2022.7.5", date(2022, 7, 5)),
+    ("2022年7月5日", date(2022, 7, 5)), ("20220705", date(2022, 7, 5)), ("2022-07-05 09:30:00", date(2022, 7, 5)),
+    ("2022-7-15 9:30", date(2022, 7, 15)), ("44747", date(2022, 7, 5)),
+])
+def test_parse_date(raw, expected):
+    assert importer.parse_date(raw) == (expected, None)
+
+
+def test_regions_by_code_name_and_short_form(warehouse_built):
+    ref = importer.reference(warehouse.current_name())
+    assert importer.resolve_region(ref, "大理州") == ("532900", None)
+    assert importer.resolve_region(ref, "大理白族自治州") == ("532900", None)
+    assert importer.resolve_region(ref, "海西州") == ("632800", None)
+    assert importer.resolve_region(ref, "532900") == ("532900", None)
+    assert importer.resolve_region(ref, "532900000000") == ("532900", None)
+    assert importer.resolve_region(ref, "532900.0") == ("532900", None)
+    code, problem = importer.resolve_region(ref, "大理")  # 大理州 or 大理市
+    assert code is None and "532900" in problem and "532901" in problem and "歧义" in problem
+    # in a county column only the county qualifies
+    assert importer.resolve_region(ref, "大理", county_only=True) == ("532901", None)
+    assert "不存在" in importer.resolve_region(ref, "999999")[1]
+    assert "不是6位" in importer.resolve_region(ref, "53290")[1]
+
+
+# ------------------------------------------------------------------------------------------------ reading
+@pytest.mark.parametrize("encoding, bom", [("utf-8", b""), ("utf-8", b"\xef\xbb\xbf"), ("gbk", b""),
+                                           ("gb18030", b""), ("utf-16", b"")])
+def test_encodings_read_alike(warehouse_built, encoding, bom):
+    text = AGG.decode("utf-8")
+    report = validate(f"{encoding}.csv", bom + text.encode(encoding))
+    assert report.errors == 0, errors(report)
+    assert report.rows_valid == 3
+    got = report.valid_observations().filter(pl.col("indicator") == "dispute_identified")
+    assert dict(got.select("region_code", "value").iter_rows()) == {"532900": 1234.0, "450900": 7992.0,
+                                                                     "632800": 310.0}
+
+
+def test_xlsx_with_title_row_and_offset_table(warehouse_built):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["B2"] = "大理州2022年7月矛盾纠纷排查化解情况统计表"
+    for j, h in enumerate(corpus.AGG_HEADER.split(",")):
+        ws.cell(row=4, column=2 + j, value=h)
+    for j, v in enumerate(["大理州", "2022-07", 1234, 1200, 1100, 1000, 97.5]):
+        ws.cell(row=5, column=2 + j, value=v)
+    for j, v in enumerate(["玉林", "2022-07", 10, 9, 8, 11, 90]):
+        ws.cell(row=6, column=2 + j, value=v)
+    buf = io.BytesIO()
+    wb.save(buf)
+    report = validate("offset.xlsx", buf.getvalue())
+    bad = errors(report)
+    assert len(bad) == 1
+    assert bad[0]["row"] == 6 and bad[0]["column"] == "化解成功(件)" and "大于调解矛盾纠纷" in bad[0]["reason"]
+    assert report.files[0]["sheets"][0]["header_row"] == 4
+
+
+def test_unit_in_header_scales_values(warehouse_built):
+    data = corpus.csv_bytes("地区,年度,查封扣押冻结涉案资产(万元),打掉涉黑组织", "庆阳,2022,\"9,471.89\",3")
+    report = validate("money.csv", data)
+    assert report.errors == 0, errors(report)
+    values = dict(report.valid_observations().select("indicator", "value").iter_rows())
+    assert values["ag_assets_yuan"] == pytest.approx(94718900.0)
+    assert values["ag_black_org"] == 3.0
+
+
+def test_survey_sample_size_and_fraction_warning(warehouse_built):
+    data = corpus.csv_bytes("地区,年度,样本量,群众安全感(%),社会治安环境满意率(%)", "大理州,2021,1200,0.985,0.97",
+                            "玉林,2021,800,0.99,0.98")
+    report = validate("survey.csv", data)
+    assert report.errors == 0
+    assert any("小数" in w["reason"] for w in report.problems.to_dicts())
+    assert set(report.valid_observations()["sample_size"]) == {1200.0, 800.0}
+
+
+# ------------------------------------------------------------------------------------------------ templates
+def test_committed_templates_match_the_catalog(warehouse_built, tmp_path):
+    import fastexcel
+
+    written = templates.write_all(tmp_path)
+    assert len(written) == 12
+    for path in written:
+        committed = templates.TEMPLATE_DIR / path.name
+        assert committed.exists(), path.name
+        if path.suffix == ".csv":
+            assert committed.read_bytes() == path.read_bytes()
+        else:
+            a, b = fastexcel.read_excel(committed.read_bytes()), fastexcel.read_excel(path.read_bytes())
+            assert a.sheet_names == b.sheet_names == ["数据", "说明"]
+            for name in a.sheet_names:
+                assert a.load_sheet(name, header_row=None).to_polars().equals(
+                    b.load_sheet(name, header_row=None).to_polars())
+    assert (templates.TEMPLATE_DIR / "README.md").exists()
+
+
+@pytest.mark.parametrize("key", ["grid", "facilities", "dispute_stages", "anti_gang", "survey", "dispute_cases"])
+def test_each_template_filled_with_its_examples_validates(warehouse_built, key):
+    """The template, filled in with the 说明 sheet's examples, passes validation (what we say is what we accept)."""
+    t = next(t for t in templates.build(queries.run("meta_indicators")) if t.key == key)
+    examples = {c.key: c.example.split(" 或 ")[0] for c in t.columns}
+    examples.update({"region": "大理州", "period": "2021", "county": "西峰区", "grid_id": ""})  # grid ids vary by scale
+    # examples of totals and stage counts are illustrative: make the row consistent
+    values = {c.key: examples[c.key] for c in t.columns}
+    for total, parts in importer.SUM_RULES.items():
+        if total in values:
+            values[total] = str(sum(int(values[p]) for p in parts))
+    if "center_count" in values:
+        values["center_count"] = "400"
+    header = ",".join(c.header for c in t.columns)
+    report = validate(f"{key}.csv", corpus.csv_bytes(header, ",".join(values[c.key] for c in t.columns)))
+    assert report.errors == 0, errors(report)
+    assert report.rows_valid == 1
+    xlsx = (templates.TEMPLATE_DIR / f"{t.file_stem}.xlsx").read_bytes()
+    empty = validate(f"{key}.xlsx", xlsx)  # the untouched template: a clear "no data rows", nothing else
+    assert [e["reason"] for e in errors(empty)] == ["表头(第 1 行)下面没有数据行"]
+
+
+# ------------------------------------------------------------------------------------------------ loading
+def test_load_observations_makes_a_new_current_snapshot(state):
+    before = warehouse.current_name()
+    report = validate("dispute_stages.csv", AGG)
+    entry = importer.load(report, who="tester")
+    assert warehouse.current_name() == entry["snapshot"] != before
+    assert before in [s["name"] for s in warehouse.list_snapshots()]  # the previous one is kept
+    src = f"import:{entry['load_id']}"
+    rows = sql("select region_code, province_code, period_start, period_end, value from observation "
+               "where indicator = 'dispute_identified' and source = ? order by region_code", [src])
+    assert rows == [("450900", "450000", date(2022, 8, 1), date(2022, 8, 31), 7992.0),
+                    ("532900", "530000", date(2022, 7, 1), date(2022, 7, 31), 1234.0),
+                    ("632800", "630000", date(2022, 9, 1), date(2022, 9, 30), 310.0)]
+    cov = sql("select region_code, level, prefecture_code, county_code, count(*) from import_coverage "
+              "where source = ? group by all order by 1", [src])
+    assert cov == [("450900", "prefecture", "450900", None, 5), ("532900", "prefecture", "532900", None, 5),
+                   ("632800", "prefecture", "632800", None, 5)]
+    # the summary travels with the snapshot, the history lives in the state folder
+    assert sql("select file_name, rows_loaded, who, snapshot from import_load") == [
+        ("dispute_stages.csv", 3, "tester", entry["snapshot"])]
+    assert sql("select value from build_info where key = 'last_import'") == [(entry["load_id"],)]
+    hist = loads.history()
+    assert hist.height == 1 and hist["rows_loaded"][0] == 3 and hist["files"][0] == "dispute_stages.csv"
+    assert hist["sha256"][0] == report.files[0]["sha256"][:12]
+    logged = json.loads((state / "loads.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    assert logged["files"][0]["bytes"] == len(AGG) and logged["previous_snapshot"] == before
+
+
+def test_same_rows_again_are_refused_as_duplicates_of_existing_data(state):
+    importer.load(validate("a.csv", AGG))
+    again = validate("b.csv", AGG)
+    assert again.errors == 15
+    assert all("数据仓库中已有" in e["reason"] and "a.csv" in e["reason"] for e in errors(again))
+    assert any("同一文件" in p["reason"] for p in again.problems.to_dicts())
+    with pytest.raises(importer.Refused):
+        importer.load(again)
+
+
+def test_nothing_loads_while_any_row_has_an_error_unless_valid_only(state):
+    data = corpus.agg(*corpus.AGG_ROWS, "火星县,2022-07,1,1,1,1,100")
+    report = validate("mixed.csv", data)
+    before = warehouse.current_name()
+    with pytest.raises(importer.Refused, match="1 处错误"):
+        importer.load(report)
+    assert warehouse.current_name() == before and loads.history().height == 0
+    rejected = report.rejected_rows()
+    assert rejected.height == 1 and rejected["行号"][0] == 5 and rejected["地区"][0] == "火星县"
+    assert "不存在" in rejected["原因"][0]
+    entry = importer.load(report, valid_only=True)
+    assert entry["rows_loaded"] == 3 and entry["rows_rejected"] == 1 and entry["mode"] == "valid_only"
+    assert sql("select count(distinct region_code) from observation")[0][0] == 3
+
+
+def test_cases_replace_demo_cases_of_the_same_county_and_month(state, tmp_path):
+    county, month = "640104", (date(2019, 7, 1), date(2019, 7, 31))  # 银川市兴庆区, July 2019
+    q = ("select count(*) from dispute_case where county_code = ? and identified_date between ? and ? "
+         "and source = ?")
+    demo_july = sql(q, [county, *month, "demo"])[0][0]
+    demo_june = sql(q, [county, date(2019, 6, 1), date(2019, 6, 30), "demo"])[0][0]
+    assert demo_july > 0 and demo_june > 0
+    total_before = queries.run("data_sources_by_table", region="640000", start=date(2017, 1, 1),
+                               end=date(2021, 12, 31)).row(0, named=True)
+    assert total_before["rows_total"] == 263900  # 宁夏 2017—2021 排查 26.39万件 (published, calibrated)
+    assert total_before["rows_demo"] == 263900
+    max_before = sql("select max(case_id) from dispute_case")[0][0]
+    rows = [f"YC-{i},兴庆区,,邻里,人民调解,2019-07-{1 + i % 28:02d},2019-07-{1 + i % 28:02d},,,," for i in range(50)]
+    report = validate("cases.csv", corpus.cases(*rows))
+    assert report.errors == 0, errors(report)
+    entry = importer.load(report)
+    assert entry["demo_rows_replaced"] == demo_july
+    assert sql(q, [county, *month, "demo"])[0][0] == 0
+    assert sql(q, [county, date(2019, 6, 1), date(2019, 6, 30), "demo"])[0][0] == demo_june  # other months stay
+    ids = sql("select min(case_id), max(case_id), count(*) from dispute_case where source = ?",
+              [f"import:{entry['load_id']}"])
+    assert ids == [(max_before + 1, max_before + 50, 50)]
+    numbers = sql("select count(*) from dispute_case_number where county_code = ?", [county])[0][0]
+    assert numbers == 50
+    after = queries.run("data_sources_by_table", region="640000", start=date(2017, 1, 1),
+                        end=date(2021, 12, 31)).row(0, named=True)
+    assert after["rows_total"] == 263900 - demo_july + 50 and after["rows_imported"] == 50
+    assert sql("select count(*) from import_coverage where county_code = ? and period_start = ?",
+               [county, month[0]])[0][0] == len(importer.DISPUTE_RECORD_INDICATORS)
+    again = validate("cases2.csv", corpus.cases(rows[0]))
+    assert "已在数据仓库中" in errors(again)[0]["reason"]
+
+
+def test_grid_must_belong_to_the_county(state):
+    own = sql("select min(grid_id) from grid where county_code = '621002'")[0][0]
+    other = sql("select min(grid_id) from grid where county_code = '620102'")[0][0]
+    ok = corpus.CASE_ROW.format(n=1).replace("西峰区,,", f"西峰区,{own},")
+    bad = corpus.CASE_ROW.format(n=2).replace("西峰区,,", f"西峰区,{other},")
+    report = validate("grids.csv", corpus.cases(ok, bad))
+    assert [(e["row"], e["column"]) for e in errors(report)] == [(3, "网格编号")]
+    assert "620102" in errors(report)[0]["reason"]
+
+
+def test_failed_load_leaves_the_warehouse_unchanged(state, monkeypatch):
+    before = warehouse.current_name()
+    files_before = sorted(p.name for p in (state / "warehouse").glob("snap-*"))
+    report = validate("dispute_stages.csv", AGG)
+
+    def broken(*a, **k):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(importer, "_load_observations", broken)
+    with pytest.raises(RuntimeError):
+        importer.load(report)
+    assert warehouse.current_name() == before
+    assert sorted(p.name for p in (state / "warehouse").glob("snap-*")) == files_before
+    assert loads.history()["status"].to_list() == ["failed"]
+
+
+def test_stale_validation_is_refused(state):
+    first = validate("a.csv", corpus.agg(corpus.AGG_ROWS[0]))
+    second = validate("b.csv", corpus.agg(corpus.AGG_ROWS[1]))
+    importer.load(first)
+    with pytest.raises(importer.Refused, match="重新校验"):
+        importer.load(second)
+
+
+def test_rollback_restores_the_previous_snapshot_and_is_recorded(state):
+    before = warehouse.current_name()
+    importer.load(validate("a.csv", AGG))
+    assert sql("select count(*) from observation")[0][0] == 15
+    importer.rollback(before, who="admin")
+    assert warehouse.current_name() == before
+    assert sql("select count(*) from observation")[0][0] == 0
+    hist = loads.history()
+    assert hist["action"].to_list() == ["rollback", "load"]
+    assert hist["snapshot"][0] == before
+    with pytest.raises(FileNotFoundError):
+        importer.rollback("snap-does-not-exist.duckdb")
+
+
+def test_old_snapshots_are_pruned_to_the_setting(state, monkeypatch):
+    monkeypatch.setenv("PINGAN_SNAPSHOTS_KEPT", "2")
+    for i, row in enumerate(corpus.AGG_ROWS):
+        importer.load(validate(f"{i}.csv", corpus.agg(row)))
+    assert len(warehouse.list_snapshots()) == 2
+
+
+# ------------------------------------------------------------------------------------------------ CLI
+def test_cli_loads_and_refuses(state, tmp_path, capsys):
+    good = tmp_path / "good.csv"
+    good.write_bytes(AGG)
+    assert importer.main([str(good), "--dry-run"]) == 0
+    assert loads.history().height == 0
+    assert importer.main([str(good), "--who", "operator"]) == 0
+    out = capsys.readouterr().out
+    assert "已导入 3 行" in out
+    assert loads.history()["who"][0] == "operator"
+    report = tmp_path / "problems.csv"
+    assert importer.main([str(good), "--report", str(report)]) == 1  # everything is a duplicate now
+    captured = capsys.readouterr()
+    assert "数据仓库中已有" in captured.out and "未导入" in captured.err
+    assert pl.read_csv(report).height == 16  # 15 errors and the note that the same file was loaded before
+    assert loads.history()["status"][0] == "refused"
+    assert importer.main([str(tmp_path / "missing.csv")]) == 1
+
+
+def test_cli_valid_only_writes_rejected_rows(state, tmp_path, capsys):
+    f = tmp_path / "mixed.csv"
+    f.write_bytes(corpus.agg(corpus.AGG_ROWS[0], "火星县,2022-07,1,1,1,1,100"))
+    rejected = tmp_path / "rejected.csv"
+    assert importer.main([str(f), "--valid-only", "--rejected", str(rejected)]) == 0
+    assert pl.read_csv(rejected)["地区"].to_list() == ["火星县"]
+
+
+def test_source_composition_query(warehouse_built, run_query):
+    df = run_query("data_sources_by_table", region="360700", start=date(2022, 1, 1), end=date(2022, 12, 31))
+    row = df.filter(pl.col("fact_table") == "dispute_case").row(0, named=True)
+    assert row["rows_total"] == row["rows_demo"] == 124000  # 赣州 2022 排查 12.4万件 (published, calibrated)
+    assert set(df["fact_table"]) == {"dispute_case", "grid", "facility", "antigang_tally", "survey_result",
+                                     "observation"}
+    assert df.filter(pl.col("fact_table") == "observation")["rows_total"][0] == 0
