@@ -77,7 +77,7 @@ def grid_counts(rng, counties: pl.DataFrame, scale: Scale, targets: list[Target]
     n = counties.height
     pop = counties["population"].to_numpy().astype(np.float64)
     urban = counties["urban_share"].to_numpy()
-    rpg = (230.0 + 320.0 * urban) * rng.lognormal(0.0, 0.2, n) * scale.residents_per_grid
+    rpg = (180.0 + 260.0 * urban) * rng.lognormal(0.0, 0.2, n) * scale.residents_per_grid
     total = np.maximum(1, np.round(pop / rpg)).astype(np.int64)
     dedicated = np.round(total * (0.04 + 0.12 * urban)).astype(np.int64)
     comp = total - dedicated
