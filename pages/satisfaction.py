@@ -49,9 +49,14 @@ TEXT = {
     "target_line": ("目标", "Target"),
     "hover_rate": ("指数", "Index"), "hover_ci": ("95%区间", "95% CI"), "hover_n": ("样本(人)", "Respondents"),
     "hover_rank": ("名次(区间)", "Rank (range)"),
-    "rank_note": ("圆点为指数,横线为95%置信区间;虚线为{ref}水平,点线为目标。名次按指数排列,括号内为名次区间:"
+    "hover_change": ("较{prev}年 {v:+.2f} 个百分点;{prev}年名次 {rank}(变化 {d:+d})",
+                     "{v:+.2f} pp on {prev}; rank in {prev} {rank} (change {d:+d})"),
+    "hover_none": ("{prev}年无此项调查", "Not surveyed in {prev}"),
+    "prev_mark": ("{prev}年值", "{prev} value"),
+    "rank_note": ("圆点为指数,横线为95%置信区间,短竖线为上年值;虚线为{ref}水平,点线为目标。名次按指数排列,括号内为名次区间:"
                   "区间相互重叠的地区无法区分先后,名次写作“2–4”。实心蓝点/方块表示区间整体高于/低于{ref}。",
-                  "Dots are indices, bars 95% intervals; the dashed line is {ref}, the dotted line the target. Ranks "
+                  "Dots are indices, bars 95% intervals, ticks last year's value; the dashed line is {ref}, the "
+                  "dotted line the target. Ranks "
                   "follow the index; the bracket gives the rank range: regions whose intervals overlap cannot be "
                   "ordered, so their rank reads “2–4”. Filled blue dots / squares: the whole interval lies "
                   "above / below {ref}."),
@@ -260,12 +265,16 @@ else:
         pl.when(pl.col("short_name") == mine).then(pl.lit("▶ ")).otherwise(pl.lit(""))
     dots = view.with_columns(
         pl.concat_str(marker, pl.col("short_name"), pl.lit("  ("), pl.col("rank_range"), pl.lit(")")).alias("label"),
-        pl.col("short_name").alias("name"), pl.col("rank_range").alias("rank_label"))
+        pl.col("short_name").alias("name"), pl.col("rank_range").alias("rank_label"),
+        pl.struct("yoy_pts", "rank_change", "prev_rank").map_elements(
+            lambda r: tr("hover_none", prev=prev_year) if r["yoy_pts"] is None else
+            tr("hover_change", prev=prev_year, v=r["yoy_pts"], rank=r["prev_rank"], d=r["rank_change"] or 0),
+            return_dtype=pl.Utf8).alias("change"))
     fig = charts.ranked_dots(
         dots, ref_value=ref_now.get(ind), ref_label=ref_label, target=catalog[ind]["target"],
         title=tr("rank_title", year=year, parent=comp_short, child=child_word, ind=ind_name(ind), verdict=verdict),
         versus_names={k: tr(k, ref=ref_label) for k in ("above", "same", "below")},
-        published_name=tr("published_mark"), target_name=tr("target_line"),
+        published_name=tr("published_mark"), target_name=tr("target_line"), prev_name=tr("prev_mark", prev=prev_year),
         hover={"rate": tr("hover_rate"), "ci": tr("hover_ci"), "n": tr("hover_n"), "rank": tr("hover_rank")})
     st.plotly_chart(fig, width="stretch", key="sat_rank_chart")
     st.caption(tr("rank_note", ref=ref_label))

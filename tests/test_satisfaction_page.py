@@ -97,6 +97,8 @@ def test_yunnan_2021_three_indices_and_dali_marked_published(warehouse_built):
     assert published and arr(published[0]["x"]) == [96.0]  # 大理州's published 安全感 beside its dot
     assert published[0]["y"][0].startswith("大理州")
     assert len([y for tr in spec["data"] if tr.get("error_x") for y in tr["y"]]) == 16
+    last_year = [tr for tr in spec["data"] if tr.get("name") == "2020年值"]
+    assert last_year and len(arr(last_year[0]["x"])) == 16  # every prefecture was surveyed in 2020 too
 
 
 def test_ningxia_2021_antigang_and_twelve_year_streak(warehouse_built):

@@ -54,15 +54,22 @@ def _figure(traces: list[dict], rules: list[tuple[dict, dict]], title: str, *, h
 
 
 def ranked_dots(df: pl.DataFrame, *, ref_value: float | None, ref_label: str, target: float | None, title: str,
-                versus_names: dict[str, str], published_name: str, target_name: str,
+                versus_names: dict[str, str], published_name: str, target_name: str, prev_name: str,
                 hover: dict[str, str]) -> go.Figure:
-    """One row per sub-region, best at the top: the index, its 95% interval, the parent's line and the target.
+    """One row per sub-region, best at the top: the index, its 95% interval, last year's value, the parent's line
+    and the target.
 
     df needs: label (y axis text, unique), name, rate_pct, ci_low_pct, ci_high_pct, sample_size, rank_label,
-    versus (above | same | below) and published_value (null where nothing is published).
+    versus (above | same | below), change (hover text on the change since last year), prev_rate_pct and
+    published_value (both null where there is none).
     """
-    traces = []
     order = df["label"].to_list()
+    prev = df.filter(pl.col("prev_rate_pct").is_not_null())
+    traces = [] if prev.height == 0 else [{
+        "type": "scatter", "x": prev["prev_rate_pct"].to_list(), "y": prev["label"].to_list(), "mode": "markers",
+        "name": prev_name, "marker": {"symbol": "line-ns-open", "size": 12, "color": "#555555", "line": {"width": 2}},
+        "hovertemplate": f"{prev_name} %{{x:.2f}}%<extra></extra>",
+    }]
     for key in ("above", "same", "below"):
         part = df.filter(pl.col("versus") == key)
         if part.height == 0:
@@ -75,11 +82,12 @@ def ranked_dots(df: pl.DataFrame, *, ref_value: float | None, ref_label: str, ta
             "error_x": {"type": "data", "symmetric": False, "color": VERSUS_COLOUR[key], "thickness": 2, "width": 0,
                         "array": (part["ci_high_pct"] - part["rate_pct"]).to_list(),
                         "arrayminus": (part["rate_pct"] - part["ci_low_pct"]).to_list()},
-            "customdata": part.select("name", "ci_low_pct", "ci_high_pct", "sample_size", "rank_label").rows(),
+            "customdata": part.select("name", "ci_low_pct", "ci_high_pct", "sample_size", "rank_label",
+                                      "change").rows(),
             "hovertemplate": (f"<b>%{{customdata[0]}}</b><br>{hover['rate']} %{{x:.2f}}%<br>"
                               f"{hover['ci']} %{{customdata[1]:.2f}}–%{{customdata[2]:.2f}}%<br>"
-                              f"{hover['n']} %{{customdata[3]:,}}<br>{hover['rank']} %{{customdata[4]}}"
-                              "<extra></extra>"),
+                              f"{hover['n']} %{{customdata[3]:,}}<br>{hover['rank']} %{{customdata[4]}}<br>"
+                              "%{customdata[5]}<extra></extra>"),
         })
     pub = df.filter(pl.col("published_value").is_not_null())
     if pub.height:
