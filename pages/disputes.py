@@ -29,6 +29,9 @@ TEXT = {
                 "**{rate}** = {res} {r:,} ÷ {idf} {i:,} = **{v}** (target {t}%). Dividing by {acc} ({a:,}) would "
                 "give {alt}, which is not this indicator's definition. Cases count in the period of their "
                 "identification date."),
+    "still_open": ("本期登记的案件中有 {n:,} 件截至{d}仍在办理,计入分母;办结后成功率会变化。",
+                   "{n:,} cases identified in the period were still open on {d}; they count in the denominator, "
+                   "so the rate will change as they close."),
     "published": ("公开数字与数据仓库核对", "Published figures against the warehouse"),
     "published_note": ("公开数字为全部类别;仓库数字按同一地区、期间和口径汇总。",
                        "Published figures cover all categories; the warehouse figure uses the same place, period "
@@ -70,19 +73,20 @@ TEXT = {
     "yoy": ("同比(%)", "YoY (%)"), "median_days": ("化解用时中位数(天)", "Median days"),
     "p90_days": ("化解用时P90(天)", "P90 days"),
     "s_mix": ("③ 纠纷类别、化解渠道与月度走势", "③ Categories, channels and the monthly trend"),
-    "cat_title": ("{top}纠纷最多;{grow}增长最快(同比{g})", "{top} disputes are the most common; {grow} grew fastest ({g})"),
-    "cat_title_na": ("{top}纠纷最多(上年同期无数据)", "{top} disputes are the most common (no data a year earlier)"),
-    "cat_title_flat": ("{top}纠纷最多,各类纠纷均未增长", "{top} disputes are the most common; none grew"),
-    "chan_title": ("{top}承担了{s}的矛盾纠纷", "{top} handled {s} of the disputes"),
+    "cat_title": ("{top}纠纷最多;{grow}增长最快(同比{g})", "Most common: {top}<br>Fastest growing: {grow} ({g})"),
+    "cat_title_na": ("{top}纠纷最多(上年同期无数据)", "Most common: {top}<br>(no data a year earlier)"),
+    "cat_title_flat": ("{top}纠纷最多,各类纠纷均未增长", "Most common: {top}<br>No category grew"),
+    "chan_title": ("{top}承担了{s}的矛盾纠纷", "{top}<br>handled {s} of the disputes"),
     "cat_tab": ("按类别", "By category"), "chan_tab": ("按渠道", "By channel"),
     "cat_col": ("类别", "Category"), "chan_col": ("渠道", "Channel"),
     "trend_title": ("{p}共排查{i},比上年同期{chg}", "{p}: {i} identified, {chg} on a year earlier"),
-    "more": ("增加", "up"), "less": ("减少", "down"),
+    "more": ("增加", "up "), "less": ("减少", "down "),
     "trend_title_na": ("{p}共排查{i}(上年同期无数据)", "{p}: {i} identified (no data a year earlier)"),
-    "month": ("月份", "Month"), "by_month": ("按月明细", "Month by month"), "ya_month": ("去年同月排查(件)", "Same month last year (cases)"),
+    "month": ("月份", "Month"), "by_month": ("按月明细", "Month by month"),
+    "ya_month": ("去年同月排查(件)", "Same month last year (cases)"),
     "s_time": ("④ 化解用时与积案", "④ Time to resolve and backlog"),
-    "days_title_chan": ("{slow}化解用时最长,中位数{d}天", "{slow} takes longest: median {d} days"),
-    "days_title_cat": ("{slow}类纠纷化解用时最长,中位数{d}天", "{slow} disputes take longest: median {d} days"),
+    "days_title_chan": ("{slow}化解用时最长,中位数{d}天", "{slow} takes longest<br>median {d} days"),
+    "days_title_cat": ("{slow}类纠纷化解用时最长,中位数{d}天", "{slow} disputes take longest<br>median {d} days"),
     "days_note": ("用时 = 结案日期 − 受理日期,仅计化解成功的案件;P90 表示九成案件在此天数之内化解。",
                   "Days = closing date − acceptance date of resolved cases; 90% of cases are resolved within P90."),
     "backlog_asof": ("截至{d}的在办案件(已受理、尚未办结)", "Open cases on {d} (accepted, not yet closed)"),
@@ -93,7 +97,8 @@ TEXT = {
     "oldest": ("最久未结的案件(最多500件,按受理日期排序)", "The oldest open cases (at most 500, by acceptance date)"),
     "case_id": ("案件编号", "Case ID"), "grid_id": ("网格编号", "Grid ID"),
     "identified_date": ("登记日期", "Identified"), "accepted_date": ("受理日期", "Accepted"),
-    "mediated_date": ("调解日期", "Mediated"), "oldest_days": ("最久已受理天数(天)", "Oldest (days)"), "age_days": ("已受理天数(天)", "Days since acceptance"),
+    "mediated_date": ("调解日期", "Mediated"), "oldest_days": ("最久已受理天数(天)", "Oldest (days)"),
+    "age_days": ("已受理天数(天)", "Days since acceptance"),
     "loading": ("正在汇总矛盾纠纷数据…", "Aggregating dispute cases…"),
     "published_col": ("公开数字", "Published"), "warehouse_col": ("仓库数字", "Warehouse"),
     "quote": ("原文", "Quote"), "check": ("核对", "Check"), "indicator": ("指标", "Indicator"),
@@ -139,7 +144,8 @@ count = charts.count
 
 catalog = {r["code"]: r for r in queries.run("meta_indicators").iter_rows(named=True)}
 info = dict(queries.run("meta_build_info").iter_rows())
-as_of = min(P.end, date.fromisoformat(info.get("as_of", P.end.isoformat())))
+data_as_of = date.fromisoformat(info.get("as_of", P.end.isoformat()))
+as_of = min(P.end, data_as_of)  # backlog date: the end of the period, at most the data's as-of date
 rate_ind = catalog["dispute_success_rate"]
 target = rate_ind["target"]
 
@@ -157,6 +163,9 @@ parent_of = dict(zip(regs["code"].to_list(), regs["parent_code"].to_list()))
 with st.spinner(tx("loading")):
     by_cat = queries.run("disputes_by_category", region=scope.region, start=P.start, end=P.end,
                          ya_start=P.year_ago().start, ya_end=P.year_ago().end)
+if P.year_ago().start < date(scope.first_year, 1, 1):  # the year before is not (wholly) in the data: no growth
+    by_cat = by_cat.with_columns(pl.lit(None, pl.Int64).alias("ya_identified"),
+                                 pl.lit(None, pl.Float64).alias("yoy_pct"))
 cat_names = dict(zip(by_cat["category"].to_list(), by_cat["name_en" if lang == "en" else "name_zh"].to_list()))
 same_level = regs.filter((pl.col("level") == scope.level) & (pl.col("code") != scope.region))
 if scope.level in ("prefecture", "county"):
@@ -178,7 +187,8 @@ url_write("cmp", cmp, "previous")
 
 cmp_region = cmp if cmp in siblings else scope.region
 cmp_period = P.previous() if cmp == "previous" else P.year_ago() if cmp == "year_ago" else P
-cmp_name = short.get(cmp_region, scope.name) if cmp_region != scope.region else scope.name
+place = scope.name if zh else short.get(scope.region, scope.name)  # chart titles: short names in English
+cmp_name = short.get(cmp_region, place) if cmp_region != scope.region else place
 
 with st.spinner(tx("loading")):
     fy = queries.run("disputes_funnel_by_year", region=scope.region, start=P.start, end=P.end, category=category)
@@ -199,16 +209,16 @@ if category:
     st.caption(tx("only_category", c=cat_names[category]))
 
 # ---- headline: the five stages and the success rate, against the previous period ---------------------------------
-cols = st.columns(6)
-for col, (key, _, _) in zip(cols, STAGES):
+cols = st.columns([1, 1, 1, 1, 1, 1.3])
+for col, (key, _, en_short) in zip(cols, STAGES):
     code = f"dispute_{key}"
     change = fmt.change_ratio(total[key], before[key])
-    col.metric(f"{ind_name(code)}({catalog[code]['unit']})" if zh else f"{ind_name(code)} (cases)",
+    col.metric(f"{ind_name(code)}({catalog[code]['unit']})" if zh else f"{en_short} (cases)",
                count(total[key], lang, unit=False),
                delta=None if change is None else f"{change:+.1%} {t('vs_previous', lang)}",
                help=catalog[code]["definition_zh"])
 rate_now, rate_before = total["success_rate_pct"], before["success_rate_pct"]
-cols[5].metric(f"{ind_name('dispute_success_rate')}(%)" if zh else f"{ind_name('dispute_success_rate')} (%)",
+cols[5].metric(f"{ind_name('dispute_success_rate')}(%)" if zh else "Success rate (%)",
                fmt.pct(rate_now),
                delta=None if rate_before is None else
                (f"{rate_now - rate_before:+.2f} 个百分点" if zh else f"{rate_now - rate_before:+.2f} pp"),
@@ -217,6 +227,8 @@ alt = fmt.pct(100.0 * total["resolved"] / total["accepted"]) if total["accepted"
 st.markdown(tx("formula", rate=ind_name("dispute_success_rate"), res=ind_name("dispute_resolved"),
                r=total["resolved"], idf=ind_name("dispute_identified"), i=total["identified"],
                v=fmt.pct(rate_now), t=f"{target:g}", acc=ind_name("dispute_accepted"), a=total["accepted"], alt=alt))
+if total["still_open"]:
+    st.caption(tx("still_open", n=total["still_open"], d=fmt.date_zh(data_as_of) if zh else data_as_of.isoformat()))
 
 # ---- published figures for exactly this place and period -----------------------------------------------------------
 pub = queries.run("disputes_published_figures")
@@ -298,7 +310,7 @@ stage_names = [zh_ if zh else en_ for _, zh_, en_ in STAGES]
 c1, c2 = st.columns(2)
 c1.plotly_chart(charts.funnel(
     [(n, total[k]) for n, (k, _, _) in zip(stage_names, STAGES)],
-    tx("funnel_title", name=scope.name, p=plabel, i=count(total["identified"], lang),
+    tx("funnel_title", name=place, p=plabel, i=count(total["identified"], lang),
        r=count(total["resolved"], lang)), lang), key="funnel_main", width="stretch")
 if other_total["identified"]:
     c2.plotly_chart(charts.funnel(
@@ -334,17 +346,17 @@ frame.downloads(stage_table.select(stage_cols), "矛盾纠纷漏斗对比" if zh
 if years.height > 1:
     st.markdown(f"**{tx('by_year')}**")
     k_bad = years.filter(pl.col("success_rate_pct") < target).height if target is not None else 0
-    yt = (tx("years_ok", name=scope.name, p=plabel, t=f"{target:g}") if k_bad == 0 else
-          tx("years_bad", name=scope.name, p=plabel, k=k_bad, t=f"{target:g}"))
+    yt = (tx("years_ok", name=place, p=plabel, t=f"{target:g}") if k_bad == 0 else
+          tx("years_bad", name=place, p=plabel, k=k_bad, t=f"{target:g}"))
     y1, y2 = st.columns(2)
     y1.plotly_chart(charts.yearly_rates(years, target, yt, lang), key="years_chart", width="stretch")
     year_cols = ["case_year", "identified", "accepted", "mediated", "resolved", "followed_up", "success_rate_pct"]
-    with y2:
-        st.dataframe(years.select(year_cols), hide_index=True, width="stretch", column_config={
-            "case_year": st.column_config.NumberColumn(tx("year"), format="%d"),
-            **{k: st.column_config.NumberColumn(tx(k), format="localized") for k in year_cols[1:6]},
-            "success_rate_pct": st.column_config.NumberColumn(tx("rate"), format="%.2f")})
-        frame.downloads(years.select(year_cols), "逐年化解成功率" if zh else "success_by_year", lang, key="years")
+    y2.dataframe(years.select("case_year", "identified", "accepted", "resolved", "success_rate_pct"),
+                 hide_index=True, width="stretch", column_config={
+                     "case_year": st.column_config.NumberColumn(tx("year"), format="%d"),
+                     **{k: st.column_config.NumberColumn(tx(k), format="localized") for k in year_cols[1:6]},
+                     "success_rate_pct": st.column_config.NumberColumn(tx("rate"), format="%.2f")})
+    frame.downloads(years.select(year_cols), "逐年化解成功率" if zh else "success_by_year", lang, key="years")
 
 # ---- ② success by sub-region against the target ---------------------------------------------------------------------
 st.subheader(tx("s_target"))
@@ -392,7 +404,7 @@ name_col = "name_en" if lang == "en" else "name_zh"
 c1, c2 = st.columns(2)
 growing = by_cat.filter(pl.col("yoy_pct") > 0).sort("yoy_pct", descending=True)
 top_cat = by_cat.row(0, named=True)[name_col]
-cat_title = (tx("cat_title_na", top=top_cat) if by_cat["ya_identified"].sum() == 0 else
+cat_title = (tx("cat_title_na", top=top_cat) if by_cat["ya_identified"].null_count() else
              tx("cat_title", top=top_cat, grow=growing[name_col][0], g=f"{growing['yoy_pct'][0]:+.1f}%")
              if growing.height else tx("cat_title_flat", top=top_cat))
 c1.plotly_chart(charts.category_bars(by_cat, cat_title, lang, highlight=category), key="cat_chart", width="stretch")
@@ -404,7 +416,8 @@ if chan_live.height:
                     key="chan_chart", width="stretch")
 tab_cat, tab_chan = st.tabs([tx("cat_tab"), tx("chan_tab")])
 with tab_cat:
-    cat_cols = [name_col, "identified", "share_pct", "resolved", "success_rate_pct", "ya_identified", "yoy_pct"]
+    cat_cols = [name_col, "identified", "share_pct", "resolved", "success_rate_pct"] + (
+        ["ya_identified", "yoy_pct"] if not by_cat["ya_identified"].null_count() else [])
     st.dataframe(by_cat.select(cat_cols), hide_index=True, width="stretch", column_config={
         name_col: st.column_config.TextColumn(tx("cat_col")),
         "identified": st.column_config.NumberColumn(tx("identified"), format="localized"),

@@ -5,6 +5,7 @@ with cases as (
     select
         category,
         identified_date between $start and $end as in_period,
+        identified_date between $ya_start and $ya_end as in_year_ago,  -- may overlap a multi-year period
         outcome = 'resolved' as is_resolved,
     from dispute_case
     where ($region = '' or province_code = $region or prefecture_code = $region or county_code = $region)
@@ -15,7 +16,7 @@ by_category as (
         category,
         count(*) filter (where in_period) as identified,
         count(*) filter (where in_period and is_resolved) as resolved,
-        count(*) filter (where not in_period) as ya_identified,
+        count(*) filter (where in_year_ago) as ya_identified,
     from cases
     group by category
 )

@@ -1,5 +1,6 @@
 -- Dispute funnel 排查 → 受理 → 调解 → 化解成功 → 回访 by year and in total, for a place, period and category
 -- grain: one row per year of the 登记 (identified) date, plus one total row where case_year is null
+-- still_open: accepted cases with no outcome yet (at the snapshot's as-of date); they stay in the denominator.
 -- params: $region (six-digit code or ''), $start, $end (inclusive dates), $category (category code or '' = all)
 -- A case belongs to the period of its identified_date; 化解成功率 = resolved ÷ identified (catalog: dispute_success_rate).
 -- The region test is written as ORs of equalities (not `$region in (...)`) so that DuckDB prunes row groups on the
@@ -24,6 +25,7 @@ select
     count(mediated_date) as mediated,
     count(*) filter (where outcome = 'resolved') as resolved,
     count(followup_date) as followed_up,
+    count(*) filter (where accepted_date is not null and outcome is null) as still_open,  -- on the data's as-of date
     100.0 * count(*) filter (where outcome = 'resolved') / nullif(count(*), 0) as success_rate_pct,
     coalesce(bool_or(source = 'demo'), false) as has_demo,
 from cases

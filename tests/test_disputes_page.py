@@ -92,6 +92,12 @@ def test_period_comparison_previous_year_ago_and_sibling(warehouse_built):
     assert table(at, "this")["this"].tolist()[0] == 7992  # this period is unchanged
 
 
+def test_open_cases_in_the_denominator_are_stated(warehouse_built):
+    at = page({"region": "640000", "from": "2022", "to": "2022"})
+    note = next(c.value for c in at.caption if "仍在办理" in c.value)
+    assert "截至2022年12月31日仍在办理" in note
+
+
 def test_comparison_without_data_says_so(warehouse_built):
     at = page({"region": "640000", "from": "2017", "to": "2017"})
     assert not at.exception
@@ -150,4 +156,5 @@ def test_english(warehouse_built):
     at = page({"region": "450900", "from": "2022-01", "to": "2022-06", "lang": "en"})
     assert not at.exception
     assert at.title[0].value.startswith("Dispute resolution")
-    assert metrics(at)["Disputes accepted (cases)"] == "7,792"
+    assert metrics(at)["Accepted (cases)"] == "7,792"
+    assert metrics(at)["Success rate (%)"] == "97.12%"

@@ -89,6 +89,14 @@ def count(v, lang: str, unit: bool = True) -> str:
     return fmt.count_zh(v, "件" if unit else "")
 
 
+def _style(fig: go.Figure, title: str, **kwargs) -> go.Figure:
+    """The house style, with room for a title of two lines (English titles of half-width charts wrap)."""
+    style(fig, title, **kwargs)
+    if "<br>" in title:
+        fig.update_layout(margin={"t": 95})
+    return fig
+
+
 def _share(part, whole) -> float | None:
     return None if not whole or part is None else 100.0 * part / whole
 
@@ -111,7 +119,7 @@ def funnel(stages: list[tuple[str, int]], title: str, lang: str, colour: str = C
         textposition="inside", insidetextanchor="middle", marker={"color": colour},
         connector={"fillcolor": "#e8eef5"}, hovertemplate="%{y}: %{x:,}<extra></extra>",
         textfont={"color": "white", "size": 13}))
-    style(fig, title, height=height, legend=False)
+    _style(fig, title, height=height, legend=False)
     fig.update_yaxes(gridcolor="white")
     return fig
 
@@ -130,7 +138,7 @@ def yearly_rates(df: pl.DataFrame, target: float | None, title: str, lang: str) 
     _target_hline(fig, target, lang)
     lo = min([r for r in rates if r is not None] + ([target] if target is not None else [])) - 0.6
     hi = max([r for r in rates if r is not None] + ([target] if target is not None else [])) + 0.6
-    style(fig, title, height=320, legend=False)
+    _style(fig, title, height=320, legend=False)
     fig.update_yaxes(range=[lo, min(hi, 100.5)], ticksuffix="%", title=label("rate_axis", lang))
     fig.update_xaxes(type="category")
     return fig
@@ -177,10 +185,10 @@ def success_dumbbell(df: pl.DataFrame, target: float | None, title: str, lang: s
             hovertemplate="%{y}: %{x:.2f}% · %{customdata:,}<extra></extra>"))
     if target is not None:
         fig.add_vline(x=target, line={"color": TARGET, "dash": "dash", "width": 1.5},
-                      annotation_text=f"{label('target', lang)} {target:g}%", annotation_position="top")
+                      annotation_text=f"{label('target', lang)} {target:g}%", annotation_position="bottom right")
     values = [v for v in now + before if v is not None] + ([target] if target is not None else [])
     lo, hi = (min(values), max(values)) if values else (90, 100)
-    style(fig, title, height=max(300, 30 * len(names) + 130))
+    _style(fig, title, height=max(300, 30 * len(names) + 130))
     fig.update_xaxes(range=[lo - 0.5, min(hi + 1.2, 101)], ticksuffix="%", title=label("rate_axis", lang),
                      showgrid=True, gridcolor="#eeeeee")
     fig.update_yaxes(categoryorder="array", categoryarray=names, gridcolor="white")
@@ -205,13 +213,14 @@ def category_bars(df: pl.DataFrame, title: str, lang: str, highlight: str = "") 
     yoy = d["yoy_pct"].to_list()
     colours = [CATEGORICAL[1] if (y or 0) > 0 else CATEGORICAL[0] for y in yoy]
     widths = [3 if c == highlight else 0 for c in d["category"].to_list()]
-    text = [f"{count(v, lang)} · {fmt.pct(s, 1)}" + ("" if y is None else f" · {label('yoy', lang)} {y:+.1f}%")
+    text = [f"{count(v, lang, unit=lang == 'zh')} · {fmt.pct(s, 1)}"
+            + ("" if y is None else f" · {label('yoy', lang)} {y:+.1f}%")
             for v, s, y in zip(d["identified"].to_list(), d["share_pct"].to_list(), yoy)]
     fig = go.Figure(go.Bar(
         x=d["identified"].to_list(), y=names, orientation="h", marker={"color": colours,
                                                                         "line": {"color": "#000000", "width": widths}},
         text=text, textposition="outside", cliponaxis=False, hovertemplate="%{y}: %{x:,}<extra></extra>"))
-    style(fig, title, height=max(320, 34 * len(names) + 110), legend=False)
+    _style(fig, title, height=max(320, 34 * len(names) + 110), legend=False)
     top = max(d["identified"].to_list() or [1])
     axis = "orange_growing" if any(y is not None for y in yoy) else "count_axis"
     fig.update_xaxes(range=[0, top * 2.1], title=label(axis, lang), showticklabels=False)
@@ -226,12 +235,12 @@ def channel_bars(df: pl.DataFrame, target: float | None, title: str, lang: str) 
     names = d["name_en" if lang == "en" else "name_zh"].to_list()
     rates = d["success_rate_pct"].to_list()
     colours = [BAD if target is not None and r is not None and r < target else CATEGORICAL[0] for r in rates]
-    text = [f"{count(v, lang)} · {label('rate', lang)} {fmt.pct(r)}"
+    text = [f"{count(v, lang, unit=lang == 'zh')} · {label('rate', lang)} {fmt.pct(r)}"
             for v, r in zip(d["identified"].to_list(), rates)]
     fig = go.Figure(go.Bar(
         x=d["identified"].to_list(), y=names, orientation="h", marker={"color": colours}, text=text,
         textposition="outside", cliponaxis=False, hovertemplate="%{y}: %{x:,}<extra></extra>"))
-    style(fig, title, height=max(320, 34 * len(names) + 110), legend=False)
+    _style(fig, title, height=max(320, 34 * len(names) + 110), legend=False)
     top = max(d["identified"].to_list() or [1])
     fig.update_xaxes(range=[0, top * 1.9], title=label("red_below", lang), showticklabels=False)
     fig.update_yaxes(gridcolor="white")
@@ -260,7 +269,7 @@ def monthly_trend(df: pl.DataFrame, target: float | None, title: str, lang: str)
     if target is not None:
         fig.add_hline(y=target, line={"color": TARGET, "dash": "dash", "width": 1.2}, row=2, col=1,
                       annotation_text=f"{label('target', lang)} {target:g}%", annotation_position="bottom right")
-    style(fig, title, height=480)
+    _style(fig, title, height=480)
     fig.update_yaxes(title=label("count_axis", lang), row=1, col=1)
     fig.update_yaxes(title=label("rate_axis", lang), ticksuffix="%", row=2, col=1)
     fig.update_xaxes(tickformat="%Y-%m", row=2, col=1)
@@ -269,7 +278,10 @@ def monthly_trend(df: pl.DataFrame, target: float | None, title: str, lang: str)
 
 @memoised
 def days_to_resolve(df: pl.DataFrame, title: str, lang: str) -> go.Figure:
-    """Median (dot) and P90 (diamond) days from acceptance to resolution. Rows: name_zh, name_en, median_days, p90_days."""
+    """Median (dot) and P90 (diamond) days from acceptance to resolution.
+
+    Rows: name_zh, name_en, median_days, p90_days.
+    """
     d = df.sort("median_days")
     names = d["name_en" if lang == "en" else "name_zh"].to_list()
     med, p90 = d["median_days"].to_list(), d["p90_days"].to_list()
@@ -288,7 +300,7 @@ def days_to_resolve(df: pl.DataFrame, title: str, lang: str) -> go.Figure:
                              text=[f"{p:.0f}" for p in p90], textposition="middle right",
                              marker={"size": 11, "color": CATEGORICAL[3], "symbol": "diamond"},
                              hovertemplate="%{y}: %{x:.1f}<extra>P90</extra>"))
-    style(fig, title, height=max(300, 34 * len(names) + 120))
+    _style(fig, title, height=max(300, 34 * len(names) + 120))
     top = max([p for p in p90 if p is not None] or [1])
     fig.update_xaxes(range=[0, top * 1.15], title=label("days_axis", lang), showgrid=True, gridcolor="#eeeeee")
     fig.update_yaxes(categoryorder="array", categoryarray=names, gridcolor="white")
@@ -306,11 +318,11 @@ def backlog_by_county(df: pl.DataFrame, title: str, lang: str, top: int = 15,
     names = [c if not (with_prefecture and p) else f"{c}({p})" if lang == "zh" else f"{c} ({p})"
              for c, p in zip(d["county_name"].to_list(), d["prefecture_name"].to_list())]
     fig = go.Figure()
-    for key, colour in zip(AGE_BUCKETS, _AGE_COLOURS):
+    for key, colour in reversed(list(zip(AGE_BUCKETS, _AGE_COLOURS))):  # the oldest first, where ranks show
         fig.add_trace(go.Bar(x=d[key].to_list(), y=names, orientation="h", name=label(key, lang),
                              marker={"color": colour},
                              hovertemplate="%{y}: %{x:,}<extra>" + label(key, lang) + "</extra>"))
-    style(fig, title, height=max(320, 28 * len(names) + 130))
+    _style(fig, title, height=max(320, 28 * len(names) + 130))
     fig.update_layout(barmode="stack", legend={"traceorder": "normal"})
     fig.update_xaxes(title=label("open_axis", lang), showgrid=True, gridcolor="#eeeeee")
     fig.update_yaxes(gridcolor="white")
