@@ -1,0 +1,208 @@
+-- Grids, grid workers, governance centres and their coverage in each sub-region of a place, as of the end of a year
+-- grain: one row per sub-region at $child_level that has grid data ('all': one row for the whole place, code '')
+-- params: $region (six-digit code or ''), $child_level (all | province | prefecture | county), $year (stock as of
+--         31 December). Rate columns are named by their indicator code; per-capita figures use the 2020 census.
+-- Coverage as in sources_reconciliation: a township is covered when it has a township-level centre; a county when it
+-- has a county-level centre (一站式: a county-level one-stop centre). Village-level centres carry only their township,
+-- so villages covered = least(village-level centres, villages) per county (an estimate; villages are demo estimates).
+with county as (
+    select code, province_code, prefecture_code, population
+    from region
+    where level = 'county'
+        and in_scope
+        and ($region = '' or province_code = $region or prefecture_code = $region or code = $region)
+),
+grid_c as (
+    select
+        county_code,
+        count(*) as grids,
+        count(*) filter (where grid_type = 'comprehensive') as comprehensive_grids,
+        count(*) filter (where grid_type = 'dedicated') as dedicated_grids,
+        sum(workers_fulltime + workers_parttime) as workers,
+        sum(workers_fulltime) as workers_fulltime,
+        sum(workers_parttime) as workers_parttime,
+        count(*) filter (where workers_fulltime + workers_parttime = 0) as grids_without_worker,
+        sum(residents) as grid_residents,
+        bool_or(source = 'demo') as has_demo,
+    from grid
+    where ($region = '' or province_code = $region or prefecture_code = $region or county_code = $region)
+        and established_year <= $year
+    group by county_code
+),
+facility_c as (
+    select
+        county_code,
+        count(*) filter (where facility_type = 'center' and admin_level = 'prefecture') as centers_prefecture,
+        count(*) filter (where facility_type = 'center' and admin_level = 'county') as centers_county,
+        count(*) filter (where facility_type = 'center' and admin_level = 'township') as centers_township,
+        count(*) filter (where facility_type = 'center' and admin_level = 'village') as centers_village,
+        count(*) filter (where facility_type = 'center' and admin_level = 'county' and standardized)
+            as centers_county_std,
+        count(*) filter (where facility_type = 'center' and admin_level = 'township' and standardized)
+            as centers_township_std,
+        count(*) filter (where facility_type = 'center' and admin_level = 'village' and standardized)
+            as centers_village_std,
+        count(*) filter (where facility_type = 'onestop') as onestop_centers,
+        count(*) filter (where facility_type = 'onestop' and admin_level = 'county') as onestop_county,
+        count(*) filter (where facility_type = 'police_room') as police_rooms,
+        count(*) filter (where facility_type = 'justice_office') as justice_offices,
+        count(*) filter (where facility_type = 'tribunal') as tribunals,
+        bool_or(source = 'demo') as has_demo,
+    from facility
+    where ($region = '' or province_code = $region or prefecture_code = $region or county_code = $region)
+        and established_year <= $year
+    group by county_code
+),
+township_center as (
+    select
+        township_code,
+        count(*) as centers,
+        count(*) filter (where standardized) as centers_std,
+    from facility
+    where ($region = '' or province_code = $region or prefecture_code = $region or county_code = $region)
+        and established_year <= $year
+        and facility_type = 'center'
+        and admin_level = 'township'
+    group by township_code
+),
+township_c as (
+    select
+        t.county_code,
+        count(*) as townships,
+        count(*) filter (where tc.centers > 0) as townships_with_center,
+        count(*) filter (where tc.centers_std > 0) as townships_with_std_center,
+        sum(t.villages) as villages,
+    from township as t
+    left join township_center as tc on tc.township_code = t.code
+    where ($region = '' or t.province_code = $region or t.prefecture_code = $region or t.county_code = $region)
+    group by t.county_code
+),
+per_county as (
+    select
+        case $child_level
+            when 'all' then ''
+            when 'province' then c.province_code
+            when 'prefecture' then c.prefecture_code
+            else c.code
+        end as code,
+        c.population,
+        g.grids,
+        g.comprehensive_grids,
+        g.dedicated_grids,
+        g.workers,
+        g.workers_fulltime,
+        g.workers_parttime,
+        g.grids_without_worker,
+        g.grid_residents,
+        coalesce(f.centers_prefecture, 0) as centers_prefecture,
+        coalesce(f.centers_county, 0) as centers_county,
+        coalesce(f.centers_township, 0) as centers_township,
+        coalesce(f.centers_village, 0) as centers_village,
+        coalesce(f.centers_county_std, 0) as centers_county_std,
+        coalesce(f.centers_township_std, 0) as centers_township_std,
+        coalesce(f.centers_village_std, 0) as centers_village_std,
+        coalesce(f.onestop_centers, 0) as onestop_centers,
+        coalesce(f.police_rooms, 0) as police_rooms,
+        coalesce(f.justice_offices, 0) as justice_offices,
+        coalesce(f.tribunals, 0) as tribunals,
+        case when coalesce(f.centers_county, 0) > 0 then 1 else 0 end as county_with_center,
+        case when coalesce(f.onestop_county, 0) > 0 then 1 else 0 end as county_with_onestop,
+        coalesce(t.townships, 0) as townships,
+        coalesce(t.townships_with_center, 0) as townships_with_center,
+        coalesce(t.townships_with_std_center, 0) as townships_with_std_center,
+        coalesce(t.villages, 0) as villages,
+        least(coalesce(f.centers_village, 0), coalesce(t.villages, 0)) as villages_with_center,
+        least(coalesce(f.centers_village_std, 0), coalesce(t.villages, 0)) as villages_with_std_center,
+        g.has_demo or coalesce(f.has_demo, false) as has_demo,
+    from county as c
+    join grid_c as g on g.county_code = c.code
+    left join facility_c as f on f.county_code = c.code
+    left join township_c as t on t.county_code = c.code
+),
+by_region as (
+    select
+        code,
+        sum(population) as population,
+        count(*) as counties,
+        sum(grids) as grids,
+        sum(comprehensive_grids) as comprehensive_grids,
+        sum(dedicated_grids) as dedicated_grids,
+        sum(workers) as workers,
+        sum(workers_fulltime) as workers_fulltime,
+        sum(workers_parttime) as workers_parttime,
+        sum(grids_without_worker) as grids_without_worker,
+        sum(grid_residents) as grid_residents,
+        sum(centers_prefecture) as centers_prefecture,
+        sum(centers_county) as centers_county,
+        sum(centers_township) as centers_township,
+        sum(centers_village) as centers_village,
+        sum(centers_county_std) as centers_county_std,
+        sum(centers_township_std) as centers_township_std,
+        sum(centers_village_std) as centers_village_std,
+        sum(onestop_centers) as onestop_centers,
+        sum(police_rooms) as police_rooms,
+        sum(justice_offices) as justice_offices,
+        sum(tribunals) as tribunals,
+        sum(county_with_center) as counties_with_center,
+        sum(county_with_onestop) as counties_with_onestop,
+        sum(townships) as townships,
+        sum(townships_with_center) as townships_with_center,
+        sum(townships_with_std_center) as townships_with_std_center,
+        sum(villages) as villages,
+        sum(villages_with_center) as villages_with_center,
+        sum(villages_with_std_center) as villages_with_std_center,
+        bool_or(has_demo) as has_demo,
+    from per_county
+    group by code
+)
+select
+    b.code,
+    coalesce(r.name, '') as name,
+    coalesce(r.short_name, '') as short_name,
+    r.lon,
+    r.lat,
+    b.population,
+    b.counties,
+    b.grids,
+    b.comprehensive_grids,
+    b.dedicated_grids,
+    b.workers,
+    b.workers_fulltime,
+    b.workers_parttime,
+    b.grids_without_worker,
+    b.grid_residents,
+    b.centers_prefecture,
+    b.centers_county,
+    b.centers_township,
+    b.centers_village,
+    b.centers_county_std,
+    b.centers_township_std,
+    b.centers_village_std,
+    b.onestop_centers,
+    b.police_rooms,
+    b.justice_offices,
+    b.tribunals,
+    b.counties_with_center,
+    b.counties_with_onestop,
+    b.townships,
+    b.townships_with_center,
+    b.townships_with_std_center,
+    b.villages,
+    b.villages_with_center,
+    b.villages_with_std_center,
+    b.has_demo,
+    10000.0 * b.grids / nullif(b.population, 0) as grids_per_10k,
+    1.0 * b.population / nullif(b.grids, 0) as residents_per_grid,
+    1.0 * b.workers / nullif(b.grids, 0) as workers_per_grid,
+    100.0 * b.workers_fulltime / nullif(b.workers, 0) as grid_worker_fulltime_share,
+    100.0 * b.grids_without_worker / nullif(b.grids, 0) as grid_without_worker_share,
+    100.0 * b.counties_with_center / nullif(b.counties, 0) as center_county_coverage,
+    100.0 * b.townships_with_center / nullif(b.townships, 0) as center_township_coverage,
+    100.0 * b.villages_with_center / nullif(b.villages, 0) as center_village_coverage,
+    100.0 * b.centers_county_std / nullif(b.centers_county, 0) as center_standardized_rate_county,
+    100.0 * b.centers_township_std / nullif(b.centers_township, 0) as center_standardized_rate_township,
+    100.0 * b.centers_village_std / nullif(b.centers_village, 0) as center_standardized_rate_village,
+    100.0 * b.counties_with_onestop / nullif(b.counties, 0) as onestop_coverage,
+from by_region as b
+left join region as r on r.code = b.code
+order by b.code
