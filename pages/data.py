@@ -1,0 +1,309 @@
+"""数据管理: import templates, upload with a validation report, load history, snapshots and rollback."""
+import polars as pl
+import streamlit as st
+
+from pingan import auth, config, frame, importer, loads, queries, templates, warehouse
+
+scope = frame.scope_filter()
+lang = scope.lang
+zh = lang == "zh"
+
+TEXT = {
+    "title": ("数据管理:导入县级报表、校验、快照与回滚", "Data: import county reports, validate, snapshots and rollback"),
+    "intro": ("各县(市、区)和部门报送的月报、年报(Excel 或 CSV,UTF-8 或 GBK 均可)按模板上传:先出校验报告,"
+              "全部无误才导入;每次导入生成一个新的数据快照并立即切换,浏览者不会看到导入了一半的数据;"
+              "导入有误可回滚到之前的快照。",
+              "Upload the monthly and annual reports counties send (Excel or CSV, UTF-8 or GBK) in the templates' "
+              "layout: a validation report comes first and nothing loads until every row is valid; each load "
+              "builds a new snapshot and switches to it at once, and a bad load can be rolled back."),
+    "tab_upload": ("📥 导入数据", "📥 Upload"), "tab_templates": ("📄 模板下载", "📄 Templates"),
+    "tab_history": ("🕘 导入记录", "🕘 Load history"), "tab_snapshots": ("🗄️ 快照与回滚", "🗄️ Snapshots"),
+    "tab_sources": ("📊 数据构成", "📊 Data composition"),
+    "m_snapshot": ("当前快照生成于", "Current snapshot built"), "m_kept": ("保留的快照", "Snapshots kept"),
+    "m_loads": ("成功导入(次)", "Loads (count)"), "m_real": ("本范围本期导入行数", "Imported rows in scope"),
+    "uploader": (f"上传报表(.xlsx、.xls、.csv;可多选;单个文件不超过 {importer.MAX_MB} MB)",
+                 f"Upload reports (.xlsx, .xls, .csv; several at once; at most {importer.MAX_MB} MB each)"),
+    "uploader_help": ("地区可填代码或名称(可用简称,如 大理州);期间写作 2022-07、2022年7月、2022/7、2022Q3 或 2022;"
+                      "数字可带千分位或写作 1.2万。先下载“模板下载”中的模板。",
+                      "Regions by code or name (short names allowed); periods as 2022-07, 2022Q3 or 2022; numbers may "
+                      "carry thousands separators or 万. Start from a template."),
+    "validating": ("正在校验…", "Validating…"), "loading": ("正在导入…", "Loading…"),
+    "files": ("文件", "File"), "format": ("格式", "Format"), "sheets": ("工作表(行数)", "Sheets (rows)"),
+    "rows": ("数据行", "Rows"), "kind_obs": ("汇总报表", "aggregated report"), "kind_case": ("案件明细", "case records"),
+    "ok": ("校验通过:{n} 行全部无误,可以导入。", "Valid: all {n} rows can be loaded."),
+    "bad": ("校验发现 {e} 处错误(另有 {w} 处提示):有错误时不导入任何数据。请按下表更正后重新上传,"
+            "或明确选择只导入无误的 {v} 行。",
+            "{e} errors ({w} notes): nothing loads while any row has an error. Fix the rows below and upload again, "
+            "or explicitly choose to load only the {v} valid rows."),
+    "nothing": ("校验发现 {e} 处错误,没有任何可导入的行,未导入。请按校验报告更正后重新上传。",
+                "{e} errors and no row that could be loaded: nothing was loaded. Fix the file and upload again."),
+    "report": ("校验报告", "Validation report"), "sev": ("类别", "Severity"), "sheet": ("工作表", "Sheet"),
+    "row": ("行号", "Row"), "column": ("列", "Column"), "value": ("值", "Value"), "reason": ("原因", "Reason"),
+    "err": ("❌ 错误", "❌ error"), "warn": ("⚠️ 提示", "⚠️ note"),
+    "valid_only": ("只导入无误的 {v} 行,跳过有错误的 {r} 行(被跳过的行可下载)",
+                   "Load only the {v} valid rows and skip the {r} rejected rows (downloadable)"),
+    "rejected": ("未导入的行", "Rejected rows"),
+    "load": ("导入 {n} 行", "Load {n} rows"),
+    "loaded": ("已导入 {n} 行(导入编号 {id});{replaced}新快照 {snap} 已生效,用时 {s:.1f} 秒。",
+               "Loaded {n} rows (load {id}); {replaced}snapshot {snap} is now current ({s:.1f} s)."),
+    "replaced": ("替换了同县同月的演示案件 {n} 件;", "replaced {n} demo cases of the same counties and months; "),
+    "no_permission": ("当前账户没有导入权限(需要管理员角色)。", "Your account may not import (admin role needed)."),
+    "tpl_intro": ("每个模板一个“数据”表(中文列名,橙色为必填)和一个“说明”表(每列的代码、单位、定义、示例)。"
+                  "CSV 模板为 UTF-8 带 BOM,Excel 可直接打开。汇总报表每个地区、每个期间一行;案件明细每件一行。",
+                  "Each template has a 数据 sheet (Chinese headers, required ones in orange) and a 说明 sheet "
+                  "(code, unit, definition and example of every column). Aggregated reports: one row per region and "
+                  "period; case records: one row per case."),
+    "tpl": ("模板", "Template"), "grain": ("粒度", "Grain"), "columns": ("列", "Columns"), "target": ("写入", "Loads into"),
+    "hist_empty": ("还没有导入记录。", "Nothing has been loaded yet."),
+    "at": ("时间", "Time"), "action": ("操作", "Action"), "status": ("结果", "Result"), "who": ("操作人", "Who"),
+    "via": ("方式", "Via"), "load_id": ("导入编号", "Load id"), "bytes": ("大小(KB)", "Size (KB)"),
+    "sha": ("SHA-256(前12位)", "SHA-256 (first 12)"), "rows_loaded": ("导入行数", "Rows loaded"),
+    "rows_rejected": ("未导入行数", "Rows rejected"), "demo_replaced": ("替换演示案件(件)", "Demo cases replaced"),
+    "snapshot": ("快照", "Snapshot"), "seconds": ("用时(秒)", "Seconds"), "message": ("说明", "Note"),
+    "snap_intro": ("每次导入或回滚都会切换当前快照;系统保留最近 {k} 个快照(设置 PINGAN_SNAPSHOTS_KEPT)。"
+                   "回滚只是把较早的快照设为当前,导入记录仍然保留。回滚属于管理员操作。",
+                   "Each load or rollback switches the current snapshot; the newest {k} are kept "
+                   "(PINGAN_SNAPSHOTS_KEPT). A rollback makes an older snapshot current; the load history stays. "
+                   "Rollback is an admin action."),
+    "modified": ("生成时间", "Built"), "size": ("大小(MB)", "Size (MB)"), "current": ("当前", "Current"),
+    "origin": ("内容来源", "Made by"), "built": ("内置数据构建", "built from the bundled data"),
+    "rollback_to": ("回滚到", "Roll back to"), "confirm": ("我确认回滚:此后浏览者看到的是所选快照的数据",
+                                                         "I confirm: viewers will see the chosen snapshot's data"),
+    "rollback": ("回滚", "Roll back"), "rolled": ("已回滚到 {snap}。", "Rolled back to {snap}."),
+    "only_one": ("只有一个快照,无可回滚。", "Only one snapshot: nothing to roll back to."),
+    "src_intro": ("{place} · {period}:各事实表中演示数据与导入数据的行数。导入的行替换同地区、同期间的演示数据;"
+                  "全部为导入数据的页面不再显示“演示数据”标记。",
+                  "{place} · {period}: rows of each fact table that are demo data and that were imported."),
+    "fact_table": ("数据表", "Fact table"), "rows_total": ("行数", "Rows"), "rows_demo": ("演示数据(行)", "Demo rows"),
+    "rows_imported": ("导入数据(行)", "Imported rows"), "real_share": ("导入占比", "Imported share"),
+}
+TABLE_NAMES = {"dispute_case": ("矛盾纠纷案件", "Dispute cases"), "grid": ("网格", "Grids"),
+               "facility": ("综治中心等设施", "Facilities"), "antigang_tally": ("扫黑除恶战果", "Anti-gang tallies"),
+               "survey_result": ("安全感与满意度调查", "Survey results"),
+               "observation": ("汇总报表(导入)", "Aggregated reports (imported)")}
+ACTIONS = {("load", "loaded"): ("导入", "load"), ("load", "refused"): ("导入被拒绝", "load refused"),
+           ("load", "failed"): ("导入失败", "load failed"), ("rollback", "loaded"): ("回滚", "rollback")}
+
+
+def tr(key: str, **kw) -> str:
+    text = TEXT[key][0 if zh else 1]
+    return text.format(**kw) if kw else text
+
+
+account = auth.current_account()
+who = account.username if account else "local"
+can_import = account is None or account.can("import")
+can_rollback = account is None or account.can("snapshots")
+
+composition = queries.run("data_sources_by_table", region=scope.region, start=scope.period.start,
+                          end=scope.period.end)
+frame.header(tr("title"), scope, has_demo=bool(composition["rows_demo"].sum()))
+st.caption(tr("intro"))
+
+history = loads.history()
+snapshots = warehouse.list_snapshots()
+current = next((s for s in snapshots if s["current"]), None)
+c = st.columns(4)
+c[0].metric(tr("m_snapshot"), current["modified"].strftime("%Y-%m-%d %H:%M") if current else "—",
+            help=warehouse.current_name())
+c[1].metric(tr("m_kept"), f"{len(snapshots)}", help=tr("snap_intro", k=config.setting("snapshots_kept")))
+c[2].metric(tr("m_loads"), f"{history.filter((pl.col('action') == 'load') & (pl.col('status') == 'loaded')).height}")
+c[3].metric(tr("m_real"), f"{int(composition['rows_imported'].sum()):,}",
+            help=f"{scope.name} · {frame.period_label(scope.period, lang)}")
+
+tab_upload, tab_templates, tab_history, tab_snapshots, tab_sources = st.tabs(
+    [tr("tab_upload"), tr("tab_templates"), tr("tab_history"), tr("tab_snapshots"), tr("tab_sources")])
+
+
+def report_tables(report: importer.Report) -> None:
+    files = pl.DataFrame([{
+        "file": f["name"], "format": f["format"] or "—",
+        "sheets": ";".join(f"{s['name'] or 'CSV'}:{s['rows']:,}({tr('kind_case') if s['kind'] == 'dispute_case' else tr('kind_obs')})"
+                           for s in f["sheets"]) or "—",
+        "rows": int(f.get("rows") or 0), "kb": f["bytes"] / 1024} for f in report.files])
+    st.dataframe(files, hide_index=True, width="stretch", column_config={
+        "file": st.column_config.TextColumn(tr("files")), "format": st.column_config.TextColumn(tr("format")),
+        "sheets": st.column_config.TextColumn(tr("sheets"), width="large"),
+        "rows": st.column_config.NumberColumn(tr("rows"), format="%d"),
+        "kb": st.column_config.NumberColumn(tr("bytes"), format="%.1f")})
+    whole = report.problems.filter((pl.col("severity") == "error") & pl.col("row").is_null())
+    for r in whole.head(5).iter_rows(named=True):
+        where = "".join(x for x in (r["file"], f" · {r['sheet']}" if r["sheet"] else "",
+                                    f" · {r['column']}" if r["column"] else ""))
+        st.error(f"{where}:{r['reason']}", icon="🚫")
+    if report.errors and report.rows_valid:
+        st.error(tr("bad", e=f"{report.errors:,}", w=f"{report.warnings:,}", v=f"{report.rows_valid:,}"), icon="🚫")
+    elif report.errors:
+        st.error(tr("nothing", e=f"{report.errors:,}"), icon="🚫")
+    elif report.rows_valid:
+        st.success(tr("ok", n=f"{report.rows_valid:,}"), icon="✅")
+    if report.problems.height:
+        probs = report.problems.with_columns(
+            pl.when(pl.col("severity") == "error").then(pl.lit(tr("err"))).otherwise(pl.lit(tr("warn")))
+            .alias("severity"))
+        st.markdown(f"**{tr('report')}**")
+        st.dataframe(probs.head(5000), hide_index=True, width="stretch", height=min(420, 38 + 35 * probs.height),
+                     column_config={
+                         "severity": st.column_config.TextColumn(tr("sev")),
+                         "file": st.column_config.TextColumn(tr("files")),
+                         "sheet": st.column_config.TextColumn(tr("sheet")),
+                         "row": st.column_config.NumberColumn(tr("row"), format="%d"),
+                         "column": st.column_config.TextColumn(tr("column")),
+                         "value": st.column_config.TextColumn(tr("value")),
+                         "reason": st.column_config.TextColumn(tr("reason"), width="large")})
+        frame.downloads(probs.rename({"severity": "类别", "file": "文件", "sheet": "工作表", "row": "行号",
+                                      "column": "列", "value": "值", "reason": "原因"}),
+                        "校验报告", lang, key="import_report")
+
+
+def load_button(report: importer.Report, upload_key: str) -> None:
+    valid_only = False
+    if report.errors:
+        if not report.rows_valid:
+            return
+        rejected = report.rejected_rows()
+        st.markdown(f"**{tr('rejected')}**({rejected.height:,})")
+        frame.downloads(rejected, "未导入的行", lang, key="import_rejected")
+        valid_only = st.checkbox(tr("valid_only", v=f"{report.rows_valid:,}", r=f"{rejected.height:,}"),
+                                 key="import_valid_only")
+        if not valid_only:
+            return
+    if not st.button(tr("load", n=f"{report.rows_valid:,}"), type="primary", key="import_load"):
+        return
+    bar = st.progress(0.0, text=tr("loading"))
+    try:
+        entry = importer.load(report, valid_only=valid_only, who=who, via="page",
+                              progress=lambda f, text: bar.progress(min(f, 1.0), text=text))
+    except importer.Refused as exc:
+        bar.empty()
+        st.error(str(exc), icon="🚫")
+        return
+    bar.empty()
+    st.session_state["import_done"] = entry
+    st.session_state.pop("import_report", None)
+    st.session_state["import_round"] = st.session_state.get("import_round", 0) + 1  # a fresh, empty uploader
+    st.rerun()
+
+
+with tab_upload:
+    done = st.session_state.pop("import_done", None)
+    if done:
+        replaced = tr("replaced", n=f"{done['demo_rows_replaced']:,}") if done["demo_rows_replaced"] else ""
+        st.success(tr("loaded", n=f"{done['rows_loaded']:,}", id=done["load_id"], replaced=replaced,
+                      snap=done["snapshot"], s=done["seconds"]), icon="✅")
+    if not can_import:
+        st.info(tr("no_permission"))
+    else:
+        upload_key = f"import_upload_{st.session_state.get('import_round', 0)}"
+        uploaded = st.file_uploader(tr("uploader"), type=["xlsx", "xlsm", "xls", "csv", "txt", "tsv"],
+                                    accept_multiple_files=True, key=upload_key, help=tr("uploader_help"),
+                                    max_upload_size=importer.MAX_MB)
+        if uploaded:
+            signature = (warehouse.current_name(),) + tuple((f.name, f.size, f.file_id) for f in uploaded)
+            if st.session_state.get("import_signature") != signature:
+                bar = st.progress(0.0, text=tr("validating"))
+                report = importer.validate([importer.Upload(f.name, f.size, f.getvalue) for f in uploaded],
+                                           progress=lambda f, text: bar.progress(min(f, 1.0), text=text))
+                bar.empty()
+                st.session_state["import_report"] = report
+                st.session_state["import_signature"] = signature
+            report = st.session_state["import_report"]
+            report_tables(report)
+            load_button(report, upload_key)
+
+with tab_templates:
+    st.caption(tr("tpl_intro"))
+    catalog = queries.run("meta_indicators")
+    for t in templates.build(catalog):
+        with st.container(border=True):
+            a, b, cx = st.columns([5, 1, 1])
+            a.markdown(f"**{t.title}** · {t.grain}" if zh else f"**{t.key}** · {t.title}")
+            a.caption(("列:" if zh else "Columns: ") + "、".join(c.header for c in t.columns))
+            xlsx = templates.TEMPLATE_DIR / f"{t.file_stem}.xlsx"
+            csv = templates.TEMPLATE_DIR / f"{t.file_stem}.csv"
+            b.download_button("Excel", data=xlsx.read_bytes() if xlsx.exists() else templates.xlsx_bytes(t),
+                              file_name=f"{t.title}模板.xlsx", on_click="ignore", key=f"tpl_x_{t.key}",
+                              mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            cx.download_button("CSV", data=csv.read_bytes() if csv.exists() else templates.csv_bytes(t),
+                               file_name=f"{t.title}模板.csv", mime="text/csv", on_click="ignore",
+                               key=f"tpl_c_{t.key}")
+            with st.expander("说明(每列的代码、单位、定义、示例)" if zh else "Column guide"):
+                st.dataframe(templates.guide(t), hide_index=True, width="stretch",
+                             column_config={"说明": st.column_config.TextColumn(width="large")})
+
+with tab_history:
+    if history.height == 0:
+        st.info(tr("hist_empty"))
+    else:
+        view = history.with_columns(
+            pl.struct("action", "status").map_elements(
+                lambda r: ACTIONS.get((r["action"], r["status"]), (r["action"], r["action"]))[0 if zh else 1],
+                return_dtype=pl.String).alias("action"),
+            (pl.col("bytes") / 1024).alias("bytes"), pl.col("sha256")).drop("status", "previous_snapshot")
+        st.dataframe(view, hide_index=True, width="stretch", column_config={
+            "at": st.column_config.DatetimeColumn(tr("at"), format="YYYY-MM-DD HH:mm:ss"),
+            "action": st.column_config.TextColumn(tr("action")), "load_id": st.column_config.TextColumn(tr("load_id")),
+            "who": st.column_config.TextColumn(tr("who")), "via": st.column_config.TextColumn(tr("via")),
+            "files": st.column_config.TextColumn(tr("files")),
+            "bytes": st.column_config.NumberColumn(tr("bytes"), format="%.1f"),
+            "sha256": st.column_config.TextColumn(tr("sha")),
+            "rows_loaded": st.column_config.NumberColumn(tr("rows_loaded"), format="%d"),
+            "rows_rejected": st.column_config.NumberColumn(tr("rows_rejected"), format="%d"),
+            "demo_rows_replaced": st.column_config.NumberColumn(tr("demo_replaced"), format="%d"),
+            "snapshot": st.column_config.TextColumn(tr("snapshot")),
+            "seconds": st.column_config.NumberColumn(tr("seconds"), format="%.1f"),
+            "message": st.column_config.TextColumn(tr("message"))})
+        frame.downloads(view, "导入记录", lang, key="load_history")
+
+with tab_snapshots:
+    st.caption(tr("snap_intro", k=config.setting("snapshots_kept")))
+    origins = loads.snapshot_origins()
+
+    def origin(name: str) -> str:
+        e = origins.get(name)
+        if not e:
+            return tr("built")
+        if e.get("action") == "load":
+            files = "、".join(f.get("name", "") for f in e.get("files") or [])
+            return f"{e['load_id']} · {files} · {int(e.get('rows_loaded') or 0):,}"
+        return e.get("message", "")
+
+    snaps = pl.DataFrame([{"name": s["name"], "modified": s["modified"], "mb": s["bytes"] / 1024 / 1024,
+                           "current": s["current"], "origin": origin(s["name"])} for s in snapshots],
+                         schema={"name": pl.String, "modified": pl.Datetime("us"), "mb": pl.Float64,
+                                 "current": pl.Boolean, "origin": pl.String})
+    st.dataframe(snaps, hide_index=True, width="stretch", column_config={
+        "name": st.column_config.TextColumn(tr("snapshot")),
+        "modified": st.column_config.DatetimeColumn(tr("modified"), format="YYYY-MM-DD HH:mm:ss"),
+        "mb": st.column_config.NumberColumn(tr("size"), format="%.1f"),
+        "current": st.column_config.CheckboxColumn(tr("current")),
+        "origin": st.column_config.TextColumn(tr("origin"), width="large")})
+    others = [s["name"] for s in snapshots if not s["current"]]
+    rolled = st.session_state.pop("rollback_done", None)
+    if rolled:
+        st.success(tr("rolled", snap=rolled), icon="✅")
+    if not others:
+        st.info(tr("only_one"))
+    elif can_rollback:
+        target = st.selectbox(tr("rollback_to"), others, key="rollback_target",
+                              format_func=lambda n: f"{n}({origin(n)})")
+        sure = st.checkbox(tr("confirm"), key="rollback_confirm")
+        if st.button(tr("rollback"), disabled=not sure, key="rollback_go"):
+            importer.rollback(target, who=who, via="page")
+            st.session_state["rollback_done"] = target
+            st.session_state.pop("rollback_confirm", None)
+            st.rerun()
+
+with tab_sources:
+    st.caption(tr("src_intro", place=scope.name, period=frame.period_label(scope.period, lang)))
+    view = composition.with_columns(
+        pl.col("fact_table").replace_strict({k: v[0 if zh else 1] for k, v in TABLE_NAMES.items()},
+                                            default=pl.col("fact_table")).alias("fact_table"),
+        (pl.col("rows_imported") / pl.when(pl.col("rows_total") > 0).then(pl.col("rows_total"))).alias("real_share"))
+    st.dataframe(view, hide_index=True, width="stretch", column_config={
+        "fact_table": st.column_config.TextColumn(tr("fact_table")),
+        "rows_total": st.column_config.NumberColumn(tr("rows_total"), format="localized"),
+        "rows_demo": st.column_config.NumberColumn(tr("rows_demo"), format="localized"),
+        "rows_imported": st.column_config.NumberColumn(tr("rows_imported"), format="localized"),
+        "real_share": st.column_config.NumberColumn(tr("real_share"), format="percent")})
+    frame.downloads(view, "数据构成", lang, key="composition")
