@@ -45,6 +45,8 @@ TEXT = {
     "above": ("高于{ref}(超出误差)", "Above {ref} (beyond error)"),
     "same": ("与{ref}无显著差异", "Not distinguishable from {ref}"),
     "below": ("低于{ref}(超出误差)", "Below {ref} (beyond error)"),
+    "above_short": ("高于{ref}", "Above"), "same_short": ("差异不显著", "Not different"),
+    "below_short": ("低于{ref}", "Below"),
     "published_mark": ("公开值", "Published"),
     "target_line": ("目标", "Target"),
     "hover_rate": ("指数", "Index"), "hover_ci": ("95%区间", "95% CI"), "hover_n": ("样本(人)", "Respondents"),
@@ -99,9 +101,9 @@ TEXT = {
     "col_ind": ("指数名称", "Index"), "col_rank": ("名次", "Rank"), "col_range": ("名次区间", "Rank range"),
     "col_region": ("地区", "Region"), "col_code": ("代码", "Code"), "col_rate": ("指数(%)", "Index (%)"),
     "col_lo": ("95%下限(%)", "95% low (%)"), "col_hi": ("95%上限(%)", "95% high (%)"),
-    "col_n": ("样本(人)", "Respondents"), "col_gap": ("与{ref}差(个百分点)", "Gap to {ref} (pp)"),
-    "col_versus": ("与{ref}比较", "Versus {ref}"), "col_prev": ("{prev}年(%)", "{prev} (%)"),
-    "col_yoy": ("同比(个百分点)", "YoY (pp)"), "col_yoy_sig": ("同比判定", "YoY verdict"),
+    "col_n": ("样本(人)", "Respondents"), "col_gap": ("与{ref}差(百分点)", "Gap to {ref} (pp)"),
+    "col_versus": ("与{ref}比较(超出误差)", "Versus {ref} (beyond error)"), "col_prev": ("{prev}年(%)", "{prev} (%)"),
+    "col_yoy": ("同比(百分点)", "YoY (pp)"), "col_yoy_sig": ("同比判定", "YoY verdict"),
     "col_prev_rank": ("{prev}年名次", "Rank {prev}"), "col_rank_change": ("名次变化", "Rank change"),
     "col_streak": ("连续达标(年)", "Years at target"), "col_pub": ("公开值(%)", "Published (%)"),
 }
@@ -304,7 +306,8 @@ if own_line.height:
         own_line, kids_line, own_label=own_short, target=target, highlight=pick,
         title=tr("trend_title", place=own_short, ind=ind_name(ind), first=int(own_line["year"].min()), year=year,
                  streak=streak_text),
-        others_name=tr("siblings", parent=comp_short, child=child_word) if mine else tr("others"), band_name=tr("band"), target_name=tr("target_line"))
+        others_name=tr("siblings", parent=comp_short, child=child_word) if mine else tr("others"),
+        band_name=tr("band"), target_name=tr("target_line"))
     st.plotly_chart(fig, width="stretch", key="sat_trend_chart")
     st.caption(tr("trend_note", place=own_short))
 
@@ -366,7 +369,7 @@ if table_all.height:
         pl.col("ci_high_pct").round(2).alias(tr("col_hi")),
         pl.col("sample_size").alias(tr("col_n")),
         pl.col("gap_pts").round(2).alias(tr("col_gap", ref=ref_label)),
-        pl.col("versus").replace_strict({k: tr(k, ref=ref_label) for k in ("above", "same", "below")})
+        pl.col("versus").replace_strict({k: tr(f"{k}_short", ref=ref_label) for k in ("above", "same", "below")})
         .alias(tr("col_versus", ref=ref_label)),
         pl.col("prev_rate_pct").round(2).alias(tr("col_prev", prev=prev_year)),
         pl.col("yoy_pts").round(2).alias(tr("col_yoy")),
@@ -380,20 +383,16 @@ if table_all.height:
     if show_all:
         out = out.insert_column(0, rows["indicator_name"].alias(tr("col_ind")))
     num = st.column_config.NumberColumn
-    st.dataframe(out, hide_index=True, width="stretch", column_config={
-        tr("col_rank"): num(format="%d"),
-        tr("col_rate"): num(format="%.2f"),
-        tr("col_lo"): num(format="%.2f"),
-        tr("col_hi"): num(format="%.2f"),
-        tr("col_n"): num(format="localized"),
-        tr("col_gap", ref=ref_label): num(format="%+.2f"),
-        tr("col_prev", prev=prev_year): num(format="%.2f"),
-        tr("col_yoy"): num(format="%+.2f"),
-        tr("col_prev_rank", prev=prev_year): num(format="%d"),
-        tr("col_rank_change"): num(format="%+d"),
-        tr("col_streak"): num(format="%d"),
-        tr("col_pub"): num(format="%g"),
-    })
+    formats = {"col_rank": "%d", "col_rate": "%.2f", "col_lo": "%.2f", "col_hi": "%.2f", "col_n": "localized",
+               "col_yoy": "%+.2f", "col_rank_change": "%+d", "col_streak": "%d", "col_pub": "%g"}
+    config = {tr(k): num(format=f) for k, f in formats.items()}
+    config.update({tr("col_gap", ref=ref_label): num(format="%+.2f"),
+                   tr("col_prev", prev=prev_year): num(format="%.2f"),
+                   tr("col_prev_rank", prev=prev_year): num(format="%d")})
+    # the code goes into the export, not onto the screen, to keep the table within the page's width
+    st.dataframe(out, hide_index=True, width="stretch", column_config=config,
+                 column_order=[c for c in out.columns if c != tr("col_code")],
+                 height=min(38 + 35 * out.height, 640))  # every sub-region in view without scrolling
     st.caption(tr("table_note", year=year))
     frame.downloads(out, f"安全感与满意度_{comp_short}_{year}" if zh else f"satisfaction_{comp_region or 'all'}_{year}",
                     lang, key="sat_table")
