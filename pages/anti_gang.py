@@ -37,7 +37,8 @@ if url_phase in PHASES and st.session_state.get("_ag_phase_url") != url_phase:
     st.session_state["ag_phase"] = url_phase
 st.session_state.setdefault("ag_phase", "all")
 phase = st.radio(tr("phase"), PHASES, key="ag_phase", horizontal=True,
-                 format_func=lambda p: agc.phase_label(p, spans, lang))
+                 format_func=lambda p: agc.phase_label(p, spans, lang),
+                 help=tr("phase_help", a=data_first, b=data_last))
 st.query_params["phase"] = phase
 st.session_state["_ag_phase_url"] = phase
 if phase == "period":
@@ -60,7 +61,7 @@ has_demo = bool(summary["has_demo"].any())
 
 with head:
     frame.header(tr("title", name=scope.name), view, has_demo)
-st.caption(tr("phase_rule", a=data_first, b=data_last))
+st.caption(tr("phase_rule"))
 
 # --- 1. tallies ----------------------------------------------------------------------------------------------
 values = {r["indicator"]: r for r in summary.iter_rows(named=True)}
@@ -90,9 +91,9 @@ def counter_help(code: str, value) -> str:
 
 
 counters = st.container(key="ag_counters")
-counters.html(agc.COUNTER_CSS)
+counters.html(agc.counter_css(lang))
 for group, codes in agc.COUNTER_GROUPS:
-    counters.markdown(f"##### {tr(group)}")
+    counters.markdown(f"**{tr(group)}**")
     cols = counters.columns(5)
     for col, code in zip(cols, codes):
         row = values.get(code)
@@ -117,29 +118,32 @@ tallies = (
                  on="indicator", how="left")
     .with_columns((pl.col("value") * 1e5 / population if population else pl.lit(None)).alias("per_100k"),
                   pl.col("name_zh" if zh else "name_en").alias("name"),
-                  pl.col("matches").replace_strict({True: "✅", False: "❌"}, default="—",
+                  pl.col("matches").replace_strict({True: tr("check_yes"), False: tr("check_no")}, default="—",
                                                    return_dtype=pl.String).alias("check"))
     .select("indicator", "name", "unit", "value", "per_100k", "published_value", "qualifier", "check", "quote")
 )
-with st.expander(tr("table_tallies")):
-    tally_cols = {
-        "indicator": st.column_config.TextColumn("指标代码" if zh else "Code"),
-        "name": st.column_config.TextColumn("指标" if zh else "Indicator"),
-        "unit": st.column_config.TextColumn("单位" if zh else "Unit"),
-        "value": st.column_config.NumberColumn(f"{years_label}合计(按单位)" if zh else f"Total {years_label} (unit)",
-                                               format="localized"),
-        "per_100k": st.column_config.NumberColumn("每10万人(按单位)" if zh else "Per 100k residents (unit)",
-                                                  format="%.2f"),
-        "published_value": st.column_config.NumberColumn("公开数字(按单位)" if zh else "Published (unit)",
-                                                         format="localized"),
-        "qualifier": st.column_config.TextColumn("限定" if zh else "Qualifier"),
-        "check": st.column_config.TextColumn("核对" if zh else "Check"),
-        "quote": st.column_config.TextColumn("原文" if zh else "Quote", width="large"),
-    }
-    st.dataframe(tallies, hide_index=True, width="stretch", column_config=tally_cols)
-    st.caption(f"每10万人按2020年第七次全国人口普查常住人口 {population:,} 人计;资产单位为元。" if zh else
-               f"Per 100k uses the 2020 census resident population of {population:,}; assets in yuan.")
-    frame.downloads(tallies, f"扫黑除恶战果_{scope.region or '全部'}_{first}-{last}", lang, key="ag_tallies")
+# Tables sit in expanders that are filled only when opened: their Excel exports cost more than the page's queries.
+box = st.expander(tr("table_tallies"), key="ag_box_tallies", on_change="rerun")
+if box.open:
+    with box:
+        tally_cols = {
+            "indicator": st.column_config.TextColumn("指标代码" if zh else "Code"),
+            "name": st.column_config.TextColumn("指标" if zh else "Indicator"),
+            "unit": st.column_config.TextColumn("单位" if zh else "Unit"),
+            "value": st.column_config.NumberColumn(f"{years_label}合计(按单位)" if zh else f"Total {years_label} (unit)",
+                                                   format="localized"),
+            "per_100k": st.column_config.NumberColumn("每10万人(按单位)" if zh else "Per 100k residents (unit)",
+                                                      format="%.2f"),
+            "published_value": st.column_config.NumberColumn("公开数字(按单位)" if zh else "Published (unit)",
+                                                             format="localized"),
+            "qualifier": st.column_config.TextColumn("限定" if zh else "Qualifier"),
+            "check": st.column_config.TextColumn("核对" if zh else "Check"),
+            "quote": st.column_config.TextColumn("原文" if zh else "Quote", width="large"),
+        }
+        st.dataframe(tallies, hide_index=True, width="stretch", column_config=tally_cols)
+        st.caption(f"每10万人按2020年第七次全国人口普查常住人口 {population:,} 人计;资产单位为元。" if zh else
+                   f"Per 100k uses the 2020 census resident population of {population:,}; assets in yuan.")
+        frame.downloads(tallies, f"扫黑除恶战果_{scope.region or '全部'}_{first}-{last}", lang, key="ag_tallies")
 
 # --- 2. by year and phase --------------------------------------------------------------------------------------
 st.subheader(tr("sec_year"))
@@ -164,14 +168,16 @@ wide = (
     .pivot(on="column", index=["year", "phase_name"], values="shown", aggregate_function="sum")
     .sort("year")
 )
-with st.expander(tr("year_table")):
-    st.dataframe(wide, hide_index=True, width="stretch", column_config={
-        "year": st.column_config.NumberColumn(tr("year"), format="%d"),
-        "phase_name": st.column_config.TextColumn(tr("phase")),
-        **{c: st.column_config.NumberColumn(c, format="%.2f" if money_unit in c else "localized")
-           for c in wide.columns if c not in ("year", "phase_name")},
-    })
-    frame.downloads(wide, f"扫黑除恶逐年_{scope.region or '全部'}", lang, key="ag_years")
+box = st.expander(tr("year_table"), key="ag_box_years", on_change="rerun")
+if box.open:
+    with box:
+        st.dataframe(wide, hide_index=True, width="stretch", column_config={
+            "year": st.column_config.NumberColumn(tr("year"), format="%d"),
+            "phase_name": st.column_config.TextColumn(tr("phase")),
+            **{c: st.column_config.NumberColumn(c, format="%.2f" if money_unit in c else "localized")
+               for c in wide.columns if c not in ("year", "phase_name")},
+        })
+        frame.downloads(wide, f"扫黑除恶逐年_{scope.region or '全部'}", lang, key="ag_years")
 
 # --- 3. fair comparison ------------------------------------------------------------------------------------------
 st.subheader(tr("sec_compare"))
@@ -200,21 +206,23 @@ else:
         .select("rank_per_100k", "code", "short_name", "per_100k", "value", "rank_value", "population")
         .sort("rank_per_100k", "code")
     )
-    with st.expander(tr("rank_table"), expanded=False):
-        st.dataframe(rank_table, hide_index=True, width="stretch", column_config={
-            "rank_per_100k": st.column_config.NumberColumn("每10万人名次" if zh else "Rank per 100k", format="%d"),
-            "code": st.column_config.TextColumn("代码" if zh else "Code"),
-            "short_name": st.column_config.TextColumn("地区" if zh else "Region"),
-            "per_100k": st.column_config.NumberColumn(f"每10万人({ulab})" if zh else f"Per 100k ({ulab})",
-                                                      format="%.2f"),
-            "value": st.column_config.NumberColumn(f"{years_label}合计({ulab})" if zh else f"Total ({ulab})",
-                                                   format="%.2f" if unit == "元" else "localized"),
-            "rank_value": st.column_config.NumberColumn("总量名次" if zh else "Rank by total", format="%d"),
-            "population": st.column_config.NumberColumn("常住人口(人,2020年普查)" if zh
-                                                        else "Residents (2020 census)", format="localized"),
-        })
-        frame.downloads(rank_table, f"扫黑除恶每10万人排名_{rank_ind}_{parent or '全国'}_{first}-{last}", lang,
-                        key="ag_rank")
+    box = st.expander(tr("rank_table"), key="ag_box_rank", on_change="rerun")
+    if box.open:
+        with box:
+            st.dataframe(rank_table, hide_index=True, width="stretch", column_config={
+                "rank_per_100k": st.column_config.NumberColumn("每10万人名次" if zh else "Rank per 100k", format="%d"),
+                "code": st.column_config.TextColumn("代码" if zh else "Code"),
+                "short_name": st.column_config.TextColumn("地区" if zh else "Region"),
+                "per_100k": st.column_config.NumberColumn(f"每10万人({ulab})" if zh else f"Per 100k ({ulab})",
+                                                          format="%.2f"),
+                "value": st.column_config.NumberColumn(f"{years_label}合计({ulab})" if zh else f"Total ({ulab})",
+                                                       format="%.2f" if unit == "元" else "localized"),
+                "rank_value": st.column_config.NumberColumn("总量名次" if zh else "Rank by total", format="%d"),
+                "population": st.column_config.NumberColumn("常住人口(人,2020年普查)" if zh
+                                                            else "Residents (2020 census)", format="localized"),
+            })
+            frame.downloads(rank_table, f"扫黑除恶每10万人排名_{rank_ind}_{parent or '全国'}_{first}-{last}", lang,
+                            key="ag_rank")
     st.markdown(f"##### {tr('multiples')}")
     picks = st.multiselect(tr("multiples_pick"), rank_codes, default=agc.MULTIPLES_DEFAULT,
                            format_func=name_of.get, key="ag_multiples", max_selections=8)
@@ -241,21 +249,23 @@ for q in quotes.iter_rows(named=True):
     else:
         st.success(tr("quote_can", w=f"{q['warehouse_value']:.2f}", v=f"{q['published_value']:g}"))
 if quotes.height:
-    with st.expander(tr("quote_table")):
-        st.dataframe(quotes.drop("base_name_en" if zh else "base_name_zh"), hide_index=True, width="stretch",
-                     column_config={
-                         "published_value": st.column_config.NumberColumn("文件比值(倍)" if zh else "Stated (×)",
-                                                                          format="%.2f"),
-                         "warehouse_value": st.column_config.NumberColumn("仓库比值(倍)" if zh
-                                                                          else "Warehouse (×)", format="%.2f"),
-                         "period_start": st.column_config.DateColumn("期间起" if zh else "From", format="YYYY-MM-DD"),
-                         "period_end": st.column_config.DateColumn("期间止" if zh else "To", format="YYYY-MM-DD"),
-                         "quote": st.column_config.TextColumn("原文" if zh else "Quote", width="large"),
-                         **{c: st.column_config.NumberColumn(c, format="%d") for c in
-                            ("prior_years", "need_first_year", "need_last_year", "data_first_year",
-                             "data_last_year", "prior_years_held", "period_value")},
-                     })
-        frame.downloads(quotes, f"扫黑除恶文件比值_{scope.region or '全部'}", lang, key="ag_quotes")
+    box = st.expander(tr("quote_table"), key="ag_box_quotes", on_change="rerun")
+    if box.open:
+        with box:
+            st.dataframe(quotes.drop("base_name_en" if zh else "base_name_zh"), hide_index=True, width="stretch",
+                         column_config={
+                             "published_value": st.column_config.NumberColumn("文件比值(倍)" if zh else "Stated (×)",
+                                                                              format="%.2f"),
+                             "warehouse_value": st.column_config.NumberColumn("仓库比值(倍)" if zh
+                                                                              else "Warehouse (×)", format="%.2f"),
+                             "period_start": st.column_config.DateColumn("期间起" if zh else "From", format="YYYY-MM-DD"),
+                             "period_end": st.column_config.DateColumn("期间止" if zh else "To", format="YYYY-MM-DD"),
+                             "quote": st.column_config.TextColumn("原文" if zh else "Quote", width="large"),
+                             **{c: st.column_config.NumberColumn(c, format="%d") for c in
+                                ("prior_years", "need_first_year", "need_last_year", "data_first_year",
+                                 "data_last_year", "prior_years_held", "period_value")},
+                         })
+            frame.downloads(quotes, f"扫黑除恶文件比值_{scope.region or '全部'}", lang, key="ag_quotes")
 
 phase_cmp = queries.run("anti_gang_phase_compare", region=scope.region)
 st.markdown(f"##### {tr('phase_ratio_head')}")
@@ -267,41 +277,57 @@ if phase_cmp.height:
         (pl.col("routine_vs_special") * 100).alias("routine_vs_special_pct"))
     sa, sb = spans["special"]
     ra, rb = spans["routine"]
-    with st.expander(tr("phase_table")):
-        st.dataframe(phase_table, hide_index=True, width="stretch", column_config={
-            "indicator": st.column_config.TextColumn("指标代码" if zh else "Code"),
-            "name": st.column_config.TextColumn("指标" if zh else "Indicator"),
-            "unit": st.column_config.TextColumn("单位" if zh else "Unit"),
-            "special_total": st.column_config.NumberColumn(f"专项斗争{sa}—{sb}年合计(按单位)" if zh
-                                                           else f"Special {sa}–{sb} total (unit)", format="localized"),
-            "special_yearly_avg": st.column_config.NumberColumn("专项斗争年均(按单位)" if zh
-                                                                else "Special yearly average", format="%.1f"),
-            "routine_total": st.column_config.NumberColumn(f"常态化{ra}—{rb}年合计(按单位)" if zh
-                                                           else f"Routine {ra}–{rb} total (unit)", format="localized"),
-            "routine_yearly_avg": st.column_config.NumberColumn("常态化年均(按单位)" if zh
-                                                                else "Routine yearly average", format="%.1f"),
-            "routine_vs_special_pct": st.column_config.NumberColumn("常态化年均 ÷ 专项斗争年均(%)" if zh
-                                                                    else "Routine ÷ special (%)", format="%.1f"),
-        })
-        frame.downloads(phase_table, f"扫黑除恶阶段对比_{scope.region or '全部'}", lang, key="ag_phase")
+    box = st.expander(tr("phase_table"), key="ag_box_phase", on_change="rerun")
+    if box.open:
+        with box:
+            st.dataframe(phase_table, hide_index=True, width="stretch", column_config={
+                "indicator": st.column_config.TextColumn("指标代码" if zh else "Code"),
+                "name": st.column_config.TextColumn("指标" if zh else "Indicator"),
+                "unit": st.column_config.TextColumn("单位" if zh else "Unit"),
+                "special_total": st.column_config.NumberColumn(
+                    f"专项斗争{sa}—{sb}年合计(按单位)" if zh else f"Special {sa}–{sb} total (unit)", format="localized"),
+                "special_yearly_avg": st.column_config.NumberColumn("专项斗争年均(按单位)" if zh
+                                                                    else "Special yearly average", format="%.1f"),
+                "routine_total": st.column_config.NumberColumn(
+                    f"常态化{ra}—{rb}年合计(按单位)" if zh else f"Routine {ra}–{rb} total (unit)", format="localized"),
+                "routine_yearly_avg": st.column_config.NumberColumn("常态化年均(按单位)" if zh
+                                                                    else "Routine yearly average", format="%.1f"),
+                "routine_vs_special_pct": st.column_config.NumberColumn("常态化年均 ÷ 专项斗争年均(%)" if zh
+                                                                        else "Routine ÷ special (%)", format="%.1f"),
+            })
+            frame.downloads(phase_table, f"扫黑除恶阶段对比_{scope.region or '全部'}", lang, key="ag_phase")
 
 ratios = queries.run("anti_gang_ratios", region=scope.region, first_year=first, last_year=last)
 st.markdown(f"##### {tr('ratios_head')}({years_label})" if zh else f"##### {tr('ratios_head')} ({years_label})")
-ratio_table = ratios.select(
-    pl.col("name_zh" if zh else "name_en").alias("name"), "ratio_value",
-    pl.col("unit_zh" if zh else "unit_en").alias("unit"),
-    pl.col("numerator_name_zh" if zh else "numerator_name_en").alias("numerator_name"), "numerator_value",
-    pl.col("denominator_name_zh" if zh else "denominator_name_en").alias("denominator_name"), "denominator_value",
-    "ratio")
-st.dataframe(ratio_table, hide_index=True, width="stretch", column_config={
-    "name": st.column_config.TextColumn("比值" if zh else "Ratio", width="large"),
-    "ratio_value": st.column_config.NumberColumn("数值" if zh else "Value", format="%.2f"),
-    "unit": st.column_config.TextColumn("单位" if zh else "Unit"),
-    "numerator_name": st.column_config.TextColumn("分子" if zh else "Numerator", width="medium"),
-    "numerator_value": st.column_config.NumberColumn("分子合计(资产为元)" if zh else "Numerator total (assets in yuan)",
-                                                     format="localized"),
-    "denominator_name": st.column_config.TextColumn("分母" if zh else "Denominator", width="medium"),
-    "denominator_value": st.column_config.NumberColumn("分母合计" if zh else "Denominator total", format="localized"),
-    "ratio": st.column_config.TextColumn("比值代码" if zh else "Code"),
-})
-frame.downloads(ratio_table, f"扫黑除恶比值_{scope.region or '全部'}_{first}-{last}", lang, key="ag_ratios")
+ratio_cols = st.columns(4)
+for i, r in enumerate(ratios.iter_rows(named=True)):
+    unit = r["unit_zh" if zh else "unit_en"]
+    shown = "—" if r["ratio_value"] is None else (f"{r['ratio_value']:,.1f}%" if unit == "%"
+                                                  else f"{r['ratio_value']:,.2f} {unit}")
+    ratio_cols[i % 4].metric(r["name_zh" if zh else "name_en"], shown, help=tr(
+        "ratio_help", num=r["numerator_name_zh" if zh else "numerator_name_en"],
+        nv=agc.value_text(r["numerator_value"], catalog[r["numerator"]]["unit"], lang),
+        den=r["denominator_name_zh" if zh else "denominator_name_en"],
+        dv=agc.value_text(r["denominator_value"], catalog[r["denominator"]]["unit"], lang), years=years_label))
+box = st.expander(tr("ratio_table"), key="ag_box_ratios", on_change="rerun")
+if box.open:
+    with box:
+        ratio_table = ratios.select(
+            pl.col("name_zh" if zh else "name_en").alias("name"), "ratio_value",
+            pl.col("unit_zh" if zh else "unit_en").alias("unit"),
+            pl.col("numerator_name_zh" if zh else "numerator_name_en").alias("numerator_name"), "numerator_value",
+            pl.col("denominator_name_zh" if zh else "denominator_name_en").alias("denominator_name"),
+            "denominator_value", "ratio")
+        st.dataframe(ratio_table, hide_index=True, width="stretch", column_config={
+            "name": st.column_config.TextColumn("比值" if zh else "Ratio", width="large"),
+            "ratio_value": st.column_config.NumberColumn("数值" if zh else "Value", format="%.2f"),
+            "unit": st.column_config.TextColumn("单位" if zh else "Unit"),
+            "numerator_name": st.column_config.TextColumn("分子" if zh else "Numerator", width="medium"),
+            "numerator_value": st.column_config.NumberColumn(
+                "分子合计(资产为元)" if zh else "Numerator total (assets in yuan)", format="localized"),
+            "denominator_name": st.column_config.TextColumn("分母" if zh else "Denominator", width="medium"),
+            "denominator_value": st.column_config.NumberColumn("分母合计" if zh else "Denominator total",
+                                                               format="localized"),
+            "ratio": st.column_config.TextColumn("比值代码" if zh else "Code"),
+        })
+        frame.downloads(ratio_table, f"扫黑除恶比值_{scope.region or '全部'}_{first}-{last}", lang, key="ag_ratios")

@@ -11,11 +11,18 @@ from conftest import ROOT
 PAGE = str(ROOT / "pages/anti_gang.py")
 
 
-def page(params: dict | None = None) -> AppTest:
+TABLE_BOXES = ["ag_box_tallies", "ag_box_years", "ag_box_rank", "ag_box_quotes", "ag_box_phase",
+               "ag_box_ratios"]
+
+
+def page(params: dict | None = None, open_tables: bool = True) -> AppTest:
+    """The page through app.py, its table expanders opened (they are filled only when open)."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
     at.switch_page(PAGE)
     for k, v in (params or {}).items():
         at.query_params[k] = v
+    for key in TABLE_BOXES if open_tables else []:
+        at.session_state[key] = True
     return at.run()
 
 
@@ -57,7 +64,7 @@ def test_counters_show_the_published_figures(warehouse_built, region, phase):
     at = page({"region": region, "phase": phase})
     assert not at.exception
     got = counters(at)
-    assert len(got) == 14
+    assert len(got) == 14 + 8                                      # tallies and ratios
     for label, value in MUST[(region, phase)].items():
         shown, published = got[label]
         assert shown == value, label
@@ -102,7 +109,8 @@ def test_phase_overrides_the_sidebar_period_unless_asked(warehouse_built):
     at.sidebar.selectbox(key="scope_to").set_value("2021").run()
     assert at.caption[0].value.endswith("2019—2021年")
     assert counters(at)["打掉涉黑组织"][0] not in (one_year, special)
-    assert any("侧栏的期间不参与" in c.value for c in at.caption)
+    assert any("侧栏的期间在本页不参与" in c.value for c in at.caption)
+    assert "阶段优先于侧栏期间" in at.radio(key="ag_phase").help
 
 
 def test_period_outside_the_campaign_is_an_empty_state(warehouse_built):
@@ -163,6 +171,10 @@ def test_ratios_quote_and_computed(warehouse_built):
     ratios = table_with(at, "ratio_value")
     people = ratios[ratios["ratio"] == "people_per_umbrella_case"]["ratio_value"].iloc[0]
     assert people == pytest.approx(1203 / 574)
+    shown = {m.label: (m.value, m.help) for m in at.metric}
+    assert shown["每件“保护伞”案件处理人数"][0] == f"{1203 / 574:.2f} 人/件"
+    assert "1,203人" in shown["每件“保护伞”案件处理人数"][1] and "574件" in shown["每件“保护伞”案件处理人数"][1]
+    assert shown["“保护伞”处理人员中移送司法机关的比例"][0] == f"{100 * 58 / 1203:.1f}%"
     assert any(t.startswith("常态化以来年均打掉黑恶团伙为专项斗争年均的") for t in chart_titles(at))
 
 
@@ -170,6 +182,9 @@ def test_every_table_can_be_downloaded(warehouse_built):
     at = page({"region": "640000"})
     assert len(at.dataframe) == 6
     assert len(at.get("download_button")) == 2 * len(at.dataframe)
+    closed = page({"region": "640000"}, open_tables=False)      # closed expanders build no table, no export
+    assert len(closed.dataframe) == 0 and len(closed.get("download_button")) == 0
+    assert [e.label for e in closed.expander][:2] == ["明细表:各项战果、每10万人与公开数字", "逐年明细表"]
 
 
 def test_by_year_charts_mark_the_phases(warehouse_built):

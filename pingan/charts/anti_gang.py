@@ -1,6 +1,8 @@
 """扫黑除恶 charts and labels: tallies by year and phase, per-10万 rankings, small multiples, phase ratios."""
 from __future__ import annotations
 
+import textwrap
+
 import polars as pl
 import plotly.graph_objects as go
 
@@ -16,14 +18,16 @@ TEXT: dict[str, tuple[str, str]] = {
     "phase_routine": ("常态化({a}—{b}年)", "Routine phase ({a}–{b})"),
     "phase_all": ("全部({a}—{b}年)", "Whole campaign ({a}–{b})"),
     "phase_period": ("按侧栏期间", "Sidebar period"),
-    "phase_rule": ("统计年份由“阶段”决定:选专项斗争、常态化或全部时,侧栏的期间不参与本页统计(阶段优先);"
-                   "选“按侧栏期间”时,取侧栏期间所跨的整年,并限于有数据的{a}—{b}年(扫黑除恶数据按年填报,"
-                   "例如 2022年第三季度按 2022 全年计)。逐年图始终显示全部年份,所选年份加底色。",
-                   "The phase sets the years: for the special campaign, the routine phase or the whole campaign "
-                   "the sidebar period is ignored on this page (the phase wins); with 'sidebar period' the page "
-                   "counts the whole years the sidebar period touches, within the data's {a}–{b} (tallies are "
-                   "reported by year: 2022Q3 counts as 2022). The by-year charts always show every year and shade "
-                   "the selected ones."),
+    "phase_rule": ("统计年份由上面的“阶段”决定,侧栏的期间在本页不参与统计;选“按侧栏期间”才按侧栏期间所跨的整年统计。",
+                   "The phase above sets the years; the sidebar period is ignored here unless you pick "
+                   "'sidebar period'."),
+    "phase_help": ("扫黑除恶数据按年填报,文件也按阶段公布数字,所以本页以阶段为准(阶段优先于侧栏期间)。"
+                   "选“按侧栏期间”时,取侧栏期间所跨的整年,并限于有数据的{a}—{b}年,例如 2022年第三季度按 2022 全年计。"
+                   "逐年图始终显示全部年份,所选年份加底色。",
+                   "Tallies are reported by year and the documents publish them by phase, so the phase wins over "
+                   "the sidebar period. With 'sidebar period' the page counts the whole years the sidebar period "
+                   "touches, within the data's {a}–{b} (2022Q3 counts as 2022). The by-year charts always show "
+                   "every year and shade the selected ones."),
     "no_years": ("侧栏期间({p})与扫黑除恶数据的年份({a}—{b}年)没有交集。请调整侧栏期间或选择一个阶段。",
                  "The sidebar period ({p}) does not overlap the campaign data ({a}–{b}). Change the period or "
                  "pick a phase."),
@@ -45,8 +49,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "help_quote": ("原文:“{q}”", "Quote: “{q}”"),
     "help_match": ("仓库按同一地区、年份、口径汇总为 {w}:{m}", "The warehouse's sum for the same place, years and "
                    "definition is {w}: {m}"),
-    "match_yes": ("与公开数字一致 ✅", "matches ✅"),
-    "match_no": ("与公开数字不一致 ❌", "differs ❌"),
+    "match_yes": ("与公开数字一致 ✓", "matches ✓"),
+    "match_no": ("与公开数字不一致 ✗", "differs ✗"),
+    "check_yes": ("✓ 一致", "✓ match"),
+    "check_no": ("✗ 不一致", "✗ differs"),
     "help_nopub": ("本地区本阶段无公开数字。", "No published figure for this place and phase."),
     "table_tallies": ("明细表:各项战果、每10万人与公开数字", "Table: tallies, per 100k residents and published figures"),
     "sec_year": ("逐年战果与阶段", "By year and phase"),
@@ -82,6 +88,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "rank_table": ("排名表", "Ranking table"),
     "phase_table": ("阶段对比表", "Phase comparison table"),
     "ratio_table": ("比值表", "Ratio table"),
+    "ratio_help": ("= {num}({nv})÷ {den}({dv}),{years}合计。", "= {num} ({nv}) ÷ {den} ({dv}), totals for {years}."),
     "quote_table": ("文件比值表", "Document ratio table"),
     "cumulative": ("累计", "Cumulative"),
     "special": ("专项斗争", "Special campaign"),
@@ -102,14 +109,21 @@ MULTIPLES_DEFAULT = ["ag_gang_total", "ag_criminal_cases", "ag_suspects", "ag_as
 UNIT_EN = {"个": "", "起": "cases", "人": "people", "件": "cases", "元": "yuan"}
 PHASE_COLOUR = {"special": CATEGORICAL[0], "routine": CATEGORICAL[1]}
 PREFIX_QUALIFIERS = ("约", "近", "超")
-# Long indicator names (涉黑涉恶腐败和“保护伞”处理人数) wrap onto two lines instead of being cut off, and the
-# values shrink a little so that 1,555.58亿元 fits a fifth of the page. Scoped to the counters' container.
-COUNTER_CSS = """<style>
+# Long indicator names (涉黑涉恶腐败和“保护伞”处理人数) wrap instead of being cut off, and the values shrink a
+# little so that 1,555.58亿元 fits a fifth of the page. Scoped to the counters' container.
+_COUNTER_CSS = """<style>
 .st-key-ag_counters [data-testid="stMetricLabel"] [data-testid="stMarkdownContainer"] p {
     white-space: normal; overflow: visible; text-overflow: clip; line-height: 1.3; }
-.st-key-ag_counters [data-testid="stMetricLabel"] { min-height: 2.7em; align-items: flex-start; }
-.st-key-ag_counters [data-testid="stMetricValue"] { font-size: 1.9rem; }
+.st-key-ag_counters [data-testid="stMetricLabel"] { min-height: %(label)s; align-items: flex-start; }
+.st-key-ag_counters [data-testid="stMetricValue"] { font-size: %(value)s; }
+.st-key-ag_counters [data-testid="stMarkdownContainer"] p strong { font-size: 1.05rem; }
 </style>"""
+
+
+def counter_css(lang: str) -> str:
+    """English names run to three lines and English units are longer: more label room, smaller values."""
+    return _COUNTER_CSS % ({"label": "2.7em", "value": "1.9rem"} if lang == "zh"
+                           else {"label": "4em", "value": "1.5rem"})
 
 
 def tr(key: str, lang: str, **kw) -> str:
@@ -171,7 +185,8 @@ def rate_text(v, unit: str, lang: str) -> str:
 
 def published_text(pub: dict, lang: str) -> str:
     """A published figure as the document writes it: 约51亿元, 5000余起."""
-    v = value_text(pub["published_value"], pub["unit"], lang)
+    v = value_text(pub["published_value"], pub["unit"], lang) if lang == "zh" or pub["unit"] == "元" \
+        else fmt.count_en(pub["published_value"])
     q = pub["qualifier"]
     if q == "exact" or lang == "en":
         return v if q == "exact" else f"{v} ({q})"
@@ -179,42 +194,58 @@ def published_text(pub: dict, lang: str) -> str:
 
 
 def wrap(text: str, width: int) -> str:
-    """Break a long Chinese label into lines for a narrow facet title."""
-    if len(text) <= width or " " in text:
+    """Break a long label into lines for a narrow facet title: Chinese every `width` characters, English at
+    spaces every 2×`width`."""
+    if " " in text:
+        return "<br>".join(textwrap.wrap(text, 2 * width))
+    if len(text) <= width:
         return text
     return "<br>".join(text[i:i + width] for i in range(0, len(text), width))
 
 
-def _phase_band(fig: go.Figure, boundary: float | None, years: list[int], selected: tuple[int, int],
-                lang: str) -> None:
-    """Shade the selected years and mark where 专项斗争 ends and 常态化 begins (across both panels)."""
+# The figures are built as one data list and one layout dict, then styled: every add_shape/update_layout call
+# on a plotly Figure re-validates the layout, and a handful of them cost more than the page's queries.
+
+def _phase_marks(boundary: float | None, years: list[int], selected: tuple[int, int],
+                 lang: str) -> tuple[list[dict], list[dict], dict]:
+    """Shapes, annotations and x axis that shade the selected years and mark 专项斗争 | 常态化 (both panels)."""
     lo, hi = min(years), max(years)
+    shapes, notes = [], []
     if selected != (lo, hi):
-        fig.add_shape(type="rect", x0=selected[0] - 0.5, x1=selected[1] + 0.5, y0=0, y1=1, yref="paper",
-                      fillcolor="#f0f0f0", line_width=0, layer="below")
+        shapes.append({"type": "rect", "x0": selected[0] - 0.5, "x1": selected[1] + 0.5, "y0": 0, "y1": 1,
+                       "xref": "x", "yref": "paper", "fillcolor": "#f0f0f0", "line": {"width": 0},
+                       "layer": "below"})
     if boundary is not None:
-        fig.add_shape(type="line", x0=boundary, x1=boundary, y0=0, y1=1, yref="paper",
-                      line={"dash": "dash", "color": TARGET, "width": 1})
-        fig.add_annotation(x=boundary, y=1.0, yref="paper", xanchor="right", yanchor="bottom", showarrow=False,
-                           text=f"◀ {tr('special', lang)} ", font={"size": 12, "color": TARGET})
-        fig.add_annotation(x=boundary, y=1.0, yref="paper", xanchor="left", yanchor="bottom", showarrow=False,
-                           text=f" {tr('routine', lang)} ▶", font={"size": 12, "color": TARGET})
-    fig.update_xaxes(tickmode="array", tickvals=years, ticktext=[str(y) if lang == "en" else f"{y}年" for y in years],
-                     range=[lo - 0.6, hi + 0.6])
+        shapes.append({"type": "line", "x0": boundary, "x1": boundary, "y0": 0, "y1": 1, "xref": "x",
+                       "yref": "paper", "line": {"dash": "dash", "color": TARGET, "width": 1}})
+        for anchor, text in (("right", f"◀ {tr('special', lang)} "), ("left", f" {tr('routine', lang)} ▶")):
+            notes.append({"x": boundary, "y": 1.0, "xref": "x", "yref": "paper", "xanchor": anchor,
+                          "yanchor": "bottom", "showarrow": False, "text": text,
+                          "font": {"size": 12, "color": TARGET}})
+    xaxis = {"tickmode": "array", "tickvals": years, "range": [lo - 0.6, hi + 0.6],
+             "ticktext": [str(y) if lang == "en" else f"{y}年" for y in years]}
+    return shapes, notes, xaxis
 
 
-def _two_panels(fig: go.Figure, bottom_title: str, top_title: str) -> None:
+def _two_panel_figure(data: list[dict], marks: tuple, bottom_title: str, top_title: str, title: str,
+                      barmode: str | None = None) -> go.Figure:
     """Yearly bars below, the running total above, one shared year axis (cheaper than make_subplots)."""
-    fig.update_layout(
-        yaxis={"domain": [0.0, 0.6], "title": {"text": bottom_title}, "rangemode": "tozero",
-               "gridcolor": "#eeeeee", "tickformat": ",~r"},
-        yaxis2={"domain": [0.7, 1.0], "anchor": "x", "title": {"text": top_title}, "rangemode": "tozero",
-                "gridcolor": "#eeeeee", "tickformat": ",~r"},
-        uniformtext={"minsize": 10, "mode": "hide"},
-        legend={"traceorder": "normal"},
-    )
-    tops = [max((v for v in (t.y or []) if v is not None), default=0) for t in fig.data if t.yaxis == "y2"]
-    fig.update_layout(yaxis2={"range": [0, 1.25 * max(tops + [1])]})
+    shapes, notes, xaxis = marks
+    top = max([max((v for v in t["y"] if v is not None), default=0) for t in data if t.get("yaxis") == "y2"] + [1])
+    layout = {
+        "xaxis": xaxis,
+        "yaxis": {"domain": [0.0, 0.6], "title": {"text": bottom_title}, "rangemode": "tozero",
+                  "tickformat": ",~r"},
+        "yaxis2": {"domain": [0.7, 1.0], "anchor": "x", "title": {"text": top_title}, "range": [0, 1.25 * top],
+                   "tickformat": ",~r"},
+        "shapes": shapes, "annotations": notes,
+        "uniformtext": {"minsize": 10, "mode": "hide"},
+        "barmode": barmode,
+    }
+    fig = style(go.Figure(data=data, layout=layout), title, height=500)
+    fig.update_layout(margin={"t": 70, "b": 40},
+                      legend={"y": -0.1, "yanchor": "top", "x": 0.5, "xanchor": "center", "traceorder": "normal"})
+    return fig
 
 
 def boundary_of(spans: dict[str, tuple[int, int]]) -> float | None:
@@ -226,43 +257,39 @@ def boundary_of(spans: dict[str, tuple[int, int]]) -> float | None:
 def by_year_gangs(by_year: pl.DataFrame, spans: dict, selected: tuple[int, int], lang: str) -> go.Figure:
     """Stacked bars of 涉黑组织, 涉恶犯罪集团, 涉恶团伙 by year; above them the running totals."""
     name_col = "name_zh" if lang == "zh" else "name_en"
-    fig = go.Figure()
     years = sorted(by_year["year"].unique().to_list())
     unit = unit_label("个", lang)
+    data = []
     for i, code in enumerate(GANG_PARTS):
         d = by_year.filter(pl.col("indicator") == code).sort("year")
         if d.height == 0:
             continue
-        fig.add_trace(go.Bar(x=d["year"].to_list(), y=d["value"].to_list(), name=d[name_col][0],
-                             marker_color=CATEGORICAL[i], text=d["value"].to_list(), textposition="inside",
-                             insidetextanchor="middle", textangle=0, legendgroup=code,
-                             hovertemplate="%{x}: %{y:,}" + unit + "<extra>%{fullData.name}</extra>"))
-        fig.add_trace(go.Scatter(x=d["year"].to_list(), y=d["cumulative_value"].to_list(), yaxis="y2",
-                                 mode="lines+markers", line={"color": CATEGORICAL[i], "width": 1.5},
-                                 marker={"size": 5}, legendgroup=code, showlegend=False,
-                                 hovertemplate="%{x}: " + tr("cumulative", lang) + " %{y:,}" + unit
-                                 + "<extra>" + d[name_col][0] + "</extra>"))
+        name = d[name_col][0]
+        data.append({"type": "bar", "x": d["year"].to_list(), "y": d["value"].to_list(), "name": name,
+                     "marker": {"color": CATEGORICAL[i]}, "text": d["value"].to_list(), "textposition": "inside",
+                     "insidetextanchor": "middle", "textangle": 0, "legendgroup": code,
+                     "hovertemplate": "%{x}: %{y:,}" + unit + "<extra>%{fullData.name}</extra>"})
+        data.append({"type": "scatter", "x": d["year"].to_list(), "y": d["cumulative_value"].to_list(),
+                     "yaxis": "y2", "mode": "lines+markers", "line": {"color": CATEGORICAL[i], "width": 1.5},
+                     "marker": {"size": 5}, "legendgroup": code, "showlegend": False,
+                     "hovertemplate": "%{x}: " + tr("cumulative", lang) + " %{y:,}" + unit + f"<extra>{name}</extra>"})
     tot = by_year.filter(pl.col("indicator") == "ag_gang_total").sort("year")
-    fig.add_trace(go.Scatter(x=tot["year"].to_list(), y=tot["cumulative_value"].to_list(), yaxis="y2",
-                             mode="lines+markers+text", name=f"{tr('cumulative', lang)}:{tot[name_col][0]}"
-                             if lang == "zh" else f"{tr('cumulative', lang)}: {tot[name_col][0]}",
-                             text=[f"{v:,}" for v in tot["cumulative_value"].to_list()], textposition="top center",
-                             cliponaxis=False, line={"color": "#000000", "width": 2.5}, marker={"size": 7},
-                             hovertemplate="%{x}: %{y:,}" + unit + "<extra>%{fullData.name}</extra>"))
-    fig.update_layout(barmode="stack")
-    _phase_band(fig, boundary_of(spans), years, selected, lang)
+    data.append({"type": "scatter", "x": tot["year"].to_list(), "y": tot["cumulative_value"].to_list(), "yaxis": "y2",
+                 "mode": "lines+markers+text",
+                 "name": f"{tr('cumulative', lang)}:{tot[name_col][0]}" if lang == "zh"
+                 else f"{tr('cumulative', lang)}: {tot[name_col][0]}",
+                 "text": [f"{v:,}" for v in tot["cumulative_value"].to_list()], "textposition": "top center",
+                 "cliponaxis": False, "line": {"color": "#000000", "width": 2.5}, "marker": {"size": 7},
+                 "hovertemplate": "%{x}: %{y:,}" + unit + "<extra>%{fullData.name}</extra>"})
     per = {p: tot.filter(pl.col("phase") == p)["value"].sum() for p in ("special", "routine")}
+    marks = _phase_marks(boundary_of(spans), years, selected, lang)
     if lang == "zh":
         title = (f"专项斗争期间打掉黑恶团伙{per['special']:,}个,常态化以来{per['routine']:,}个,"
                  f"累计{tot['value'].sum():,}个")
-        _two_panels(fig, "当年打掉(个)", "累计(个)")
-    else:
-        title = (f"{per['special']:,} gangs broken up in the special campaign, {per['routine']:,} since it became "
-                 f"routine, {tot['value'].sum():,} in all")
-        _two_panels(fig, "Broken up in the year", "Cumulative")
-    fig = style(fig, title, height=500)
-    fig.update_layout(margin={"t": 70, "b": 40}, legend={"y": -0.1, "yanchor": "top", "x": 0.5, "xanchor": "center"})
-    return fig
+        return _two_panel_figure(data, marks, "当年打掉(个)", "累计(个)", title, barmode="stack")
+    title = (f"{per['special']:,} gangs broken up in the special campaign, {per['routine']:,} since it became "
+             f"routine, {tot['value'].sum():,} in all")
+    return _two_panel_figure(data, marks, "Broken up in the year", "Cumulative", title, barmode="stack")
 
 
 def _avg_text(v, unit: str, lang: str) -> str:
@@ -283,43 +310,43 @@ def by_year_indicator(by_year: pl.DataFrame, code: str, spans: dict, selected: t
     name = d["name_zh" if lang == "zh" else "name_en"][0]
     unit = d["unit"][0]
     div, ulab = scale_for(unit, d["cumulative_value"].to_list(), lang)
-    fig = go.Figure()
-    for phase in ("special", "routine"):
-        p = d.filter(pl.col("phase") == phase)
-        if p.height == 0:
-            continue
-        ys = [v / div for v in p["value"].to_list()]
-        fig.add_trace(go.Bar(x=p["year"].to_list(), y=ys, name=tr(phase, lang), marker_color=PHASE_COLOUR[phase],
-                             text=[_num(v) for v in ys], textposition="outside", cliponaxis=False,
-                             hovertemplate="%{x}: %{y:,.2f}" + ulab + "<extra>%{fullData.name}</extra>"))
-    cum = [v / div for v in d["cumulative_value"].to_list()]
-    fig.add_trace(go.Scatter(x=d["year"].to_list(), y=cum, yaxis="y2", mode="lines+markers+text",
-                             name=tr("cumulative", lang), text=[_num(v) for v in cum], textposition="top center",
-                             cliponaxis=False, line={"color": "#000000", "width": 2.5}, marker={"size": 7},
-                             hovertemplate="%{x}: %{y:,.2f}" + ulab + "<extra>%{fullData.name}</extra>"))
-    years = d["year"].to_list()
-    _phase_band(fig, boundary_of(spans), years, selected, lang)
-    avg = {}
+    hover = "%{x}: %{y:,.2f}" + ulab + "<extra>%{fullData.name}</extra>"
+    data, avg = [], {}
     for phase in ("special", "routine"):
         p = d.filter(pl.col("phase") == phase)
         avg[phase] = p["value"].sum() / p.height if p.height else None
+        if p.height == 0:
+            continue
+        ys = [v / div for v in p["value"].to_list()]
+        data.append({"type": "bar", "x": p["year"].to_list(), "y": ys, "name": tr(phase, lang),
+                     "marker": {"color": PHASE_COLOUR[phase]}, "text": [_num(v) for v in ys],
+                     "textposition": "outside", "cliponaxis": False, "hovertemplate": hover})
+    cum = [v / div for v in d["cumulative_value"].to_list()]
+    data.append({"type": "scatter", "x": d["year"].to_list(), "y": cum, "yaxis": "y2", "mode": "lines+markers+text",
+                 "name": tr("cumulative", lang), "text": [_num(v) for v in cum], "textposition": "top center",
+                 "cliponaxis": False, "line": {"color": "#000000", "width": 2.5}, "marker": {"size": 7},
+                 "hovertemplate": hover})
+    marks = _phase_marks(boundary_of(spans), d["year"].to_list(), selected, lang)
     if lang == "zh":
         title = (f"{name}:专项斗争年均{_avg_text(avg['special'], unit, lang)},"
                  f"常态化年均{_avg_text(avg['routine'], unit, lang)}")
-        _two_panels(fig, f"当年({ulab})", f"累计({ulab})")
-    else:
-        title = (f"{name}: {_avg_text(avg['special'], unit, lang)} a year in the special campaign, "
-                 f"{_avg_text(avg['routine'], unit, lang)} a year since")
-        _two_panels(fig, f"In the year ({ulab})", f"Cumulative ({ulab})")
-    fig = style(fig, title, height=500)
-    fig.update_layout(margin={"t": 70, "b": 40}, legend={"y": -0.1, "yanchor": "top", "x": 0.5, "xanchor": "center"})
-    return fig
+        return _two_panel_figure(data, marks, f"当年({ulab})", f"累计({ulab})", title)
+    title = (f"{name}: {_avg_text(avg['special'], unit, lang)} a year in the special campaign, "
+             f"{_avg_text(avg['routine'], unit, lang)} a year since")
+    return _two_panel_figure(data, marks, f"In the year ({ulab})", f"Cumulative ({ulab})", title)
 
 
 def _num(v: float) -> str:
     if v is None:
         return ""
     return f"{v:,.0f}" if float(v).is_integer() or abs(v) >= 100 else f"{v:,.2f}"
+
+
+def _bar_colours(codes: list[str], highlight: str) -> list[str]:
+    """This place dark, the others light; all dark when this place is not among them (its sub-regions)."""
+    if highlight not in codes:
+        return [CATEGORICAL[0]] * len(codes)
+    return [CATEGORICAL[0] if c == highlight else "#9ecae1" for c in codes]
 
 
 def ranking_bars(rank: pl.DataFrame, code: str, highlight: str, lang: str) -> go.Figure:
@@ -331,36 +358,29 @@ def ranking_bars(rank: pl.DataFrame, code: str, highlight: str, lang: str) -> go
     rates = [None if v is None else v / div for v in d["per_100k"].to_list()]
     labels = d["short_name"].to_list() if lang == "zh" else [f"{n} ({c})" for n, c in zip(d["short_name"], d["code"])]
     raw = [value_text(v, unit, lang) for v in d["value"].to_list()]
-    colours = _bar_colours(d["code"].to_list(), highlight)
-    total = "共" if lang == "zh" else ""
-    fig = go.Figure(go.Bar(
-        x=rates, y=labels, orientation="h", marker_color=colours,
-        text=[f"{r:,.2f}({total}{w})" if lang == "zh" else f"{r:,.2f} ({w})" for r, w in zip(rates, raw)],
-        textposition="outside", cliponaxis=False,
-        customdata=raw, hovertemplate="%{y}: %{x:,.2f}" + ulab + "/10万人 · %{customdata}<extra></extra>"
-        if lang == "zh" else "%{y}: %{x:,.2f} " + ulab + " per 100k · %{customdata}<extra></extra>"))
     top, bottom = d["short_name"][-1], d["short_name"][0]
-    low = d["per_100k"].min()
-    ties = d.filter(pl.col("per_100k") == low).height
+    ties = d.filter(pl.col("per_100k") == d["per_100k"].min()).height
     if ties > 1:
         bottom = f"{ties}地并列" if lang == "zh" else f"{ties} places tie"
     if lang == "zh":
         title = f"每10万人{name}:{top}最高,{bottom}最低"
         xlab = f"每10万人({ulab})"
+        text = [f"{r:,.2f}(共{w})" for r, w in zip(rates, raw)]
+        hover = "%{y}: %{x:,.2f}" + ulab + "/10万人 · %{customdata}<extra></extra>"
     else:
         title = f"{name} per 100k residents: highest in {top}, lowest in {bottom}"
         xlab = f"Per 100k residents ({ulab})".replace(" ()", "")
-    xmax = max([r for r in rates if r is not None], default=1.0)
-    fig.update_xaxes(title_text=xlab, range=[0, xmax * 1.35], showgrid=True, gridcolor="#eeeeee")
-    fig.update_yaxes(showgrid=False, automargin=True)
-    return style(fig, title, height=max(320, 28 * d.height + 110), legend=False)
-
-
-def _bar_colours(codes: list[str], highlight: str) -> list[str]:
-    """This place dark, the others light; all dark when this place is not among them (its sub-regions)."""
-    if highlight not in codes:
-        return [CATEGORICAL[0]] * len(codes)
-    return [CATEGORICAL[0] if c == highlight else "#9ecae1" for c in codes]
+        text = [f"{r:,.2f} ({w})" for r, w in zip(rates, raw)]
+        hover = "%{y}: %{x:,.2f} " + ulab + " per 100k · %{customdata}<extra></extra>"
+    xmax = max([r for r in rates if r is not None], default=1.0) or 1.0
+    data = [{"type": "bar", "x": rates, "y": labels, "orientation": "h",
+             "marker": {"color": _bar_colours(d["code"].to_list(), highlight)}, "text": text,
+             "textposition": "outside", "cliponaxis": False, "customdata": raw, "hovertemplate": hover}]
+    layout = {"xaxis": {"title": {"text": xlab}, "range": [0, xmax * 1.35], "showgrid": True},
+              "yaxis": {"automargin": True}}
+    fig = style(go.Figure(data=data, layout=layout), title, height=max(320, 28 * d.height + 110), legend=False)
+    fig.update_layout(xaxis={"showgrid": True, "gridcolor": "#eeeeee"}, yaxis={"showgrid": False})
+    return fig
 
 
 def small_multiples(rank: pl.DataFrame, codes: list[str], order_code: str, highlight: str,
@@ -371,35 +391,34 @@ def small_multiples(rank: pl.DataFrame, codes: list[str], order_code: str, highl
     names = dict(zip(rank["code"].to_list(), rank["short_name"].to_list()))
     name_col = "name_zh" if lang == "zh" else "name_en"
     colours = _bar_colours(order, highlight)
-    fig = go.Figure()
     gap, n = 0.02, len(codes)
     width = (1.0 - gap * (n - 1)) / n
-    axes = {}
+    data, notes = [], []
+    layout = {"yaxis": {"automargin": True}}
     for i, code in enumerate(codes):
         d = rank.filter(pl.col("indicator") == code)
         unit = d["unit"][0]
         div = 1e4 if unit == "元" else 1.0
         ulab = ("万元" if lang == "zh" else "10k yuan") if unit == "元" else unit_label(unit, lang)
         by_code = dict(zip(d["code"].to_list(), d["per_100k"].to_list()))
-        xs = [None if by_code.get(c) is None else by_code[c] / div for c in order]
-        ax = "x" if i == 0 else f"x{i + 1}"
-        fig.add_trace(go.Bar(x=xs, y=[names[c] for c in order], orientation="h", xaxis=ax, yaxis="y",
-                             marker_color=colours,
-                             hovertemplate="%{y}: %{x:,.2f}" + ulab + "<extra>" + d[name_col][0] + "</extra>"))
+        data.append({"type": "bar", "orientation": "h", "xaxis": "x" if i == 0 else f"x{i + 1}", "yaxis": "y",
+                     "x": [None if by_code.get(c) is None else by_code[c] / div for c in order],
+                     "y": [names[c] for c in order], "marker": {"color": colours},
+                     "hovertemplate": "%{y}: %{x:,.2f}" + ulab + "<extra>" + d[name_col][0] + "</extra>"})
         x0 = i * (width + gap)
-        axes["xaxis" if i == 0 else f"xaxis{i + 1}"] = {
-            "domain": [x0, x0 + width], "anchor": "y", "nticks": 3, "showgrid": True, "gridcolor": "#eeeeee",
-            "rangemode": "tozero"}
-        label = wrap(d[name_col][0], 8) + (f"<br>({ulab}/10万人)" if lang == "zh"
-                                           else f"<br>({ulab} per 100k)".replace("( ", "("))
-        fig.add_annotation(x=x0 + width / 2, y=1.0, xref="paper", yref="paper", xanchor="center", yanchor="bottom",
-                           text=label, showarrow=False, font={"size": 12})
-    fig.update_layout(**axes, yaxis={"automargin": True, "showgrid": False})
+        layout["xaxis" if i == 0 else f"xaxis{i + 1}"] = {
+            "domain": [x0, x0 + width], "anchor": "y", "nticks": 3, "showgrid": True, "rangemode": "tozero"}
+        notes.append({"x": x0 + width / 2, "y": 1.0, "xref": "paper", "yref": "paper", "xanchor": "center",
+                      "yanchor": "bottom", "showarrow": False, "font": {"size": 12},
+                      "text": wrap(d[name_col][0], 8) + (f"<br>({ulab}/10万人)" if lang == "zh"
+                                                         else f"<br>({ulab} per 100k)".replace("( ", "("))})
+    layout["annotations"] = notes
     order_name = rank.filter(pl.col("indicator") == order_code)[name_col][0]
     title = (f"多项战果每10万人对比:地区按“{order_name}”排序" if lang == "zh"
              else f"Several tallies per 100k residents, regions ordered by {order_name}")
-    fig = style(fig, title, height=max(380, 24 * len(order) + 200), legend=False)
-    fig.update_layout(margin={"t": 130})
+    fig = style(go.Figure(data=data, layout=layout), title, height=max(380, 24 * len(order) + 200), legend=False)
+    fig.update_layout(margin={"t": 130}, yaxis={"showgrid": False})
+    fig.update_xaxes(showgrid=True, gridcolor="#eeeeee")
     return fig
 
 
@@ -408,10 +427,6 @@ def phase_ratio_bars(phase: pl.DataFrame, lang: str) -> go.Figure:
     d = phase.filter(pl.col("routine_vs_special").is_not_null()).sort("routine_vs_special")
     name_col = "name_zh" if lang == "zh" else "name_en"
     pct = [100 * v for v in d["routine_vs_special"].to_list()]
-    fig = go.Figure(go.Bar(x=pct, y=d[name_col].to_list(), orientation="h", marker_color=CATEGORICAL[1],
-                           text=[f"{v:.0f}%" for v in pct], textposition="outside", cliponaxis=False,
-                           hovertemplate="%{y}: %{x:.1f}%<extra></extra>"))
-    fig.add_vline(x=100, line_dash="dash", line_color=NEUTRAL)
     gang = d.filter(pl.col("indicator") == "ag_gang_total")
     s0, s1 = d["special_first_year"][0], d["special_last_year"][0]
     r0, r1 = d["routine_first_year"][0], d["routine_last_year"][0]
@@ -425,6 +440,13 @@ def phase_ratio_bars(phase: pl.DataFrame, lang: str) -> go.Figure:
                 "of the special campaign's" if gang.height else "Routine vs special yearly averages")
         title = f"{lead} ({r0}–{r1} vs {s0}–{s1})"
         xlab = "Routine yearly average ÷ special yearly average (%, dashed = 100%)"
-    fig.update_xaxes(title_text=xlab, range=[0, max(pct + [100]) * 1.2], showgrid=True, gridcolor="#eeeeee")
-    fig.update_yaxes(automargin=True)
-    return style(fig, title, height=max(320, 26 * d.height + 110), legend=False)
+    data = [{"type": "bar", "x": pct, "y": d[name_col].to_list(), "orientation": "h",
+             "marker": {"color": CATEGORICAL[1]}, "text": [f"{v:.0f}%" for v in pct], "textposition": "outside",
+             "cliponaxis": False, "hovertemplate": "%{y}: %{x:.1f}%<extra></extra>"}]
+    layout = {"xaxis": {"title": {"text": xlab}, "range": [0, max(pct + [100]) * 1.2], "showgrid": True},
+              "yaxis": {"automargin": True},
+              "shapes": [{"type": "line", "x0": 100, "x1": 100, "y0": 0, "y1": 1, "xref": "x", "yref": "paper",
+                          "line": {"dash": "dash", "color": NEUTRAL}}]}
+    fig = style(go.Figure(data=data, layout=layout), title, height=max(320, 26 * d.height + 110), legend=False)
+    fig.update_layout(xaxis={"showgrid": True, "gridcolor": "#eeeeee"}, yaxis={"showgrid": False})
+    return fig
