@@ -165,7 +165,7 @@ def scope_filter() -> Scope:
     full = dict(zip(regs["code"].to_list(), regs["name"].to_list()))
     name = full.get(region, t("all_regions", lang_)) if lang_ == "zh" else (region or t("all_regions", lang_))
     if lang_ == "en" and region:
-        name = f"{full.get(region)} ({region})"
+        name = full.get(region, region)
     a, b = periods.to_token(period)
     written = (region, a, b, st.session_state["lang"])
     for k, v in zip(_URL_KEYS, written):
@@ -196,13 +196,20 @@ def demo_badge(lang_: str) -> None:
 
 
 def downloads(df: pl.DataFrame, basename: str, lang_: str, key: str) -> None:
-    """CSV (UTF-8 with BOM, so Excel reads Chinese) and XLSX of a table."""
+    """CSV (UTF-8 with BOM, so Excel reads Chinese) and XLSX of a table, generated only when clicked."""
     c1, c2, _ = st.columns([1, 1, 4])
-    c1.download_button(t("download_csv", lang_), data=df.write_csv(include_bom=True).encode("utf-8"),
-                       file_name=f"{basename}.csv", mime="text/csv", on_click="ignore", key=f"{key}_csv")
-    buf = io.BytesIO()
-    df.write_excel(buf, worksheet="data")
-    c2.download_button(t("download_xlsx", lang_), data=buf.getvalue(), file_name=f"{basename}.xlsx",
+
+    def csv() -> bytes:
+        return df.write_csv(include_bom=True).encode("utf-8")
+
+    def xlsx() -> bytes:
+        buf = io.BytesIO()
+        df.write_excel(buf, worksheet="data")
+        return buf.getvalue()
+
+    c1.download_button(t("download_csv", lang_), data=csv, file_name=f"{basename}.csv", mime="text/csv",
+                       on_click="ignore", key=f"{key}_csv")
+    c2.download_button(t("download_xlsx", lang_), data=xlsx, file_name=f"{basename}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        on_click="ignore", key=f"{key}_xlsx")
 

@@ -18,6 +18,9 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
+_PIDS: dict[str, int] = {}
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -33,6 +36,7 @@ def server(warehouse_built):
          "--server.headless", "true", "--server.address", "127.0.0.1"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
+    _PIDS[url] = proc.pid
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
@@ -84,10 +88,10 @@ def test_every_page_renders_offline(server, browser):
     problems = {}
     for path in _page_paths():
         page.goto(f"{server}/{path}", wait_until="load")
-        page.wait_for_selector("[data-testid='stSidebar']", timeout=60_000)
-        # wait until the script has finished: no running indicator, some main content
-        page.wait_for_function("""() => !document.querySelector("[data-testid='stStatusWidget']")
-                                  && document.querySelector("[data-testid='stMainBlockContainer'] h1")""",
+        # wait until the script has finished: no running indicator, the page's own content drawn
+        page.wait_for_function("""() => { const m = document.querySelector("[data-testid='stMainBlockContainer']");
+                                  return m && m.innerText.length > 40
+                                      && (m.querySelector('h1') || m.querySelector('.wall-top')); }""",
                                timeout=90_000)
         exceptions = page.locator("[data-testid='stException']").count()
         text = page.inner_text("[data-testid='stMainBlockContainer']")
@@ -107,3 +111,49 @@ def test_chinese_renders_with_a_cjk_font(server, browser):
     # the browser draws Chinese with a system CJK font (fonts-noto-cjk in CI), never a web font
     fonts = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True).stdout
     assert fonts.strip(), "no CJK font installed: Chinese would render as boxes"
+
+
+def _rss_kb(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith("VmRSS:"))
+
+
+@pytest.mark.parametrize("width, height", [(1920, 1080), (3840, 2160)])
+def test_wall_fits_the_screen_without_scrolling(server, browser, width, height):
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.goto(server + "/", wait_until="load")
+    page.goto(server + "/screen?region=530000&theme=overall", wait_until="load")
+    page.wait_for_selector("[data-testid='stDeckGlJsonChart'] canvas", timeout=90_000)
+    page.wait_for_selector(".kpis", timeout=60_000)
+    page.wait_for_timeout(1500)
+    hidden = page.evaluate("""() => [document.scrollingElement.scrollWidth - innerWidth,
+                                     document.scrollingElement.scrollHeight - innerHeight]""")
+    assert hidden == [0, 0]
+    # every panel lies inside the viewport
+    boxes = page.evaluate("""() => [...document.querySelectorAll(
+        "[data-testid='stPlotlyChart'], [data-testid='stDeckGlJsonChart'], .kpis, .alerts, .wall-top")]
+        .map(e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })""")
+    assert len(boxes) >= 7
+    for left, top, right, bottom in boxes:
+        assert left >= 0 and top >= 0 and right <= width + 1 and bottom <= height + 1, (left, top, right, bottom)
+    page.close()
+
+
+def test_wall_refreshes_rotates_and_keeps_its_memory(server, browser):
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    page.goto(server + "/", wait_until="load")
+    page.goto(server + "/screen?refresh=2&rotate=3", wait_until="load")
+    page.wait_for_selector(".kpis", timeout=90_000)
+    pid = _PIDS[server]
+    page.wait_for_timeout(4000)
+    rss_start = _rss_kb(pid)
+    themes, figures = set(), set()
+    for _ in range(10):
+        page.wait_for_timeout(1500)
+        themes.add(page.inner_text(".wall-theme"))
+        figures.add(page.inner_text(".kpi .big"))
+        assert page.locator("[data-testid='stException']").count() == 0
+    assert len(themes) >= 3, themes          # it rotated
+    assert len(figures) == 1, figures        # and the headline figure stayed put
+    assert _rss_kb(pid) - rss_start < 60_000  # kB: no growth beyond noise over ~8 refreshes
+    page.close()
