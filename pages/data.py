@@ -1,4 +1,6 @@
 """数据管理: import templates, upload with a validation report, load history, snapshots and rollback."""
+from datetime import datetime
+
 import polars as pl
 import streamlit as st
 
@@ -16,11 +18,11 @@ TEXT = {
               "Upload the monthly and annual reports counties send (Excel or CSV, UTF-8 or GBK) in the templates' "
               "layout: a validation report comes first and nothing loads until every row is valid; each load "
               "builds a new snapshot and switches to it at once, and a bad load can be rolled back."),
-    "tab_upload": ("📥 导入数据", "📥 Upload"), "tab_templates": ("📄 模板下载", "📄 Templates"),
-    "tab_history": ("🕘 导入记录", "🕘 Load history"), "tab_snapshots": ("🗄️ 快照与回滚", "🗄️ Snapshots"),
-    "tab_sources": ("📊 数据构成", "📊 Data composition"),
-    "m_snapshot": ("当前快照生成于", "Current snapshot built"), "m_kept": ("保留的快照", "Snapshots kept"),
-    "m_loads": ("成功导入(次)", "Loads (count)"), "m_real": ("本范围本期导入行数", "Imported rows in scope"),
+    "tab_upload": ("导入数据", "Upload"), "tab_templates": ("模板下载", "Templates"),
+    "tab_history": ("导入记录", "Load history"), "tab_snapshots": ("快照与回滚", "Snapshots"),
+    "tab_sources": ("数据构成", "Data composition"),
+    "m_snapshot": ("当前快照生成时间", "Current snapshot built"), "m_kept": ("保留的快照", "Snapshots kept"),
+    "m_loads": ("成功导入(次)", "Loads (count)"), "m_real": ("本范围本期导入的数据行", "Imported rows in scope"),
     "uploader": (f"上传报表(.xlsx、.xls、.csv;可多选;单个文件不超过 {importer.MAX_MB} MB)",
                  f"Upload reports (.xlsx, .xls, .csv; several at once; at most {importer.MAX_MB} MB each)"),
     "uploader_help": ("地区可填代码或名称(可用简称,如 大理州);期间写作 2022-07、2022年7月、2022/7、2022Q3 或 2022;"
@@ -39,7 +41,7 @@ TEXT = {
                 "{e} errors and no row that could be loaded: nothing was loaded. Fix the file and upload again."),
     "report": ("校验报告", "Validation report"), "sev": ("类别", "Severity"), "sheet": ("工作表", "Sheet"),
     "row": ("行号", "Row"), "column": ("列", "Column"), "value": ("值", "Value"), "reason": ("原因", "Reason"),
-    "err": ("❌ 错误", "❌ error"), "warn": ("⚠️ 提示", "⚠️ note"),
+    "err": ("错误", "error"), "warn": ("提示", "note"),
     "valid_only": ("只导入无误的 {v} 行,跳过有错误的 {r} 行(被跳过的行可下载)",
                    "Load only the {v} valid rows and skip the {r} rejected rows (downloadable)"),
     "rejected": ("未导入的行", "Rejected rows"),
@@ -85,6 +87,17 @@ ACTIONS = {("load", "loaded"): ("导入", "load"), ("load", "refused"): ("导入
            ("load", "failed"): ("导入失败", "load failed"), ("rollback", "loaded"): ("回滚", "rollback")}
 
 
+def built_at(snap: dict) -> datetime:
+    """When a snapshot was written: its name says so (snap-20221231T153012…), which survives copies."""
+    try:
+        return datetime.strptime(snap["name"][5:20], "%Y%m%dT%H%M%S")
+    except ValueError:
+        return snap["modified"]
+
+
+VIA = {"page": "页面", "cli": "命令行"} if zh else {"page": "page", "cli": "command line"}
+
+
 def tr(key: str, **kw) -> str:
     text = TEXT[key][0 if zh else 1]
     return text.format(**kw) if kw else text
@@ -104,7 +117,8 @@ history = loads.history()
 snapshots = warehouse.list_snapshots()
 current = next((s for s in snapshots if s["current"]), None)
 c = st.columns(4)
-c[0].metric(tr("m_snapshot"), current["modified"].strftime("%Y-%m-%d %H:%M") if current else "—",
+c[0].metric(tr("m_snapshot"), (f"{built_at(current):%m月%d日 %H:%M}" if zh else f"{built_at(current):%m-%d %H:%M}")
+            if current else "—",
             help=warehouse.current_name())
 c[1].metric(tr("m_kept"), f"{len(snapshots)}", help=tr("snap_intro", k=config.setting("snapshots_kept")))
 c[2].metric(tr("m_loads"), f"{history.filter((pl.col('action') == 'load') & (pl.col('status') == 'loaded')).height}")
@@ -118,7 +132,8 @@ tab_upload, tab_templates, tab_history, tab_snapshots, tab_sources = st.tabs(
 def report_tables(report: importer.Report) -> None:
     files = pl.DataFrame([{
         "file": f["name"], "format": f["format"] or "—",
-        "sheets": ";".join(f"{s['name'] or 'CSV'}:{s['rows']:,}({tr('kind_case') if s['kind'] == 'dispute_case' else tr('kind_obs')})"
+        "sheets": ";".join(f"{s['name'] or 'CSV'}:{s['rows']:,}"
+                           f"({tr('kind_case') if s['kind'] == 'dispute_case' else tr('kind_obs')})"
                            for s in f["sheets"]) or "—",
         "rows": int(f.get("rows") or 0), "kb": f["bytes"] / 1024} for f in report.files])
     st.dataframe(files, hide_index=True, width="stretch", column_config={
@@ -130,19 +145,19 @@ def report_tables(report: importer.Report) -> None:
     for r in whole.head(5).iter_rows(named=True):
         where = "".join(x for x in (r["file"], f" · {r['sheet']}" if r["sheet"] else "",
                                     f" · {r['column']}" if r["column"] else ""))
-        st.error(f"{where}:{r['reason']}", icon="🚫")
+        st.error(f"{where}:{r['reason']}")
     if report.errors and report.rows_valid:
-        st.error(tr("bad", e=f"{report.errors:,}", w=f"{report.warnings:,}", v=f"{report.rows_valid:,}"), icon="🚫")
+        st.error(tr("bad", e=f"{report.errors:,}", w=f"{report.warnings:,}", v=f"{report.rows_valid:,}"))
     elif report.errors:
-        st.error(tr("nothing", e=f"{report.errors:,}"), icon="🚫")
+        st.error(tr("nothing", e=f"{report.errors:,}"))
     elif report.rows_valid:
-        st.success(tr("ok", n=f"{report.rows_valid:,}"), icon="✅")
+        st.success(tr("ok", n=f"{report.rows_valid:,}"))
     if report.problems.height:
         probs = report.problems.with_columns(
             pl.when(pl.col("severity") == "error").then(pl.lit(tr("err"))).otherwise(pl.lit(tr("warn")))
-            .alias("severity"))
+            .alias("severity")).select("severity", "file", "sheet", "row", "column", "value", "reason")
         st.markdown(f"**{tr('report')}**")
-        st.dataframe(probs.head(5000), hide_index=True, width="stretch", height=min(420, 38 + 35 * probs.height),
+        st.dataframe(probs.head(5000), hide_index=True, width="stretch", height=min(560, 38 + 35 * probs.height),
                      column_config={
                          "severity": st.column_config.TextColumn(tr("sev")),
                          "file": st.column_config.TextColumn(tr("files")),
@@ -176,7 +191,7 @@ def load_button(report: importer.Report, upload_key: str) -> None:
                               progress=lambda f, text: bar.progress(min(f, 1.0), text=text))
     except importer.Refused as exc:
         bar.empty()
-        st.error(str(exc), icon="🚫")
+        st.error(str(exc))
         return
     bar.empty()
     st.session_state["import_done"] = entry
@@ -190,7 +205,7 @@ with tab_upload:
     if done:
         replaced = tr("replaced", n=f"{done['demo_rows_replaced']:,}") if done["demo_rows_replaced"] else ""
         st.success(tr("loaded", n=f"{done['rows_loaded']:,}", id=done["load_id"], replaced=replaced,
-                      snap=done["snapshot"], s=done["seconds"]), icon="✅")
+                      snap=done["snapshot"], s=done["seconds"]))
     if not can_import:
         st.info(tr("no_permission"))
     else:
@@ -239,7 +254,8 @@ with tab_history:
             pl.struct("action", "status").map_elements(
                 lambda r: ACTIONS.get((r["action"], r["status"]), (r["action"], r["action"]))[0 if zh else 1],
                 return_dtype=pl.String).alias("action"),
-            (pl.col("bytes") / 1024).alias("bytes"), pl.col("sha256")).drop("status", "previous_snapshot")
+            (pl.col("bytes") / 1024).alias("bytes"),
+            pl.col("via").replace_strict(VIA, default=pl.col("via")).alias("via")).drop("status", "previous_snapshot")
         st.dataframe(view, hide_index=True, width="stretch", column_config={
             "at": st.column_config.DatetimeColumn(tr("at"), format="YYYY-MM-DD HH:mm:ss"),
             "action": st.column_config.TextColumn(tr("action")), "load_id": st.column_config.TextColumn(tr("load_id")),
@@ -268,7 +284,7 @@ with tab_snapshots:
             return f"{e['load_id']} · {files} · {int(e.get('rows_loaded') or 0):,}"
         return e.get("message", "")
 
-    snaps = pl.DataFrame([{"name": s["name"], "modified": s["modified"], "mb": s["bytes"] / 1024 / 1024,
+    snaps = pl.DataFrame([{"name": s["name"], "modified": built_at(s), "mb": s["bytes"] / 1024 / 1024,
                            "current": s["current"], "origin": origin(s["name"])} for s in snapshots],
                          schema={"name": pl.String, "modified": pl.Datetime("us"), "mb": pl.Float64,
                                  "current": pl.Boolean, "origin": pl.String})
@@ -281,7 +297,7 @@ with tab_snapshots:
     others = [s["name"] for s in snapshots if not s["current"]]
     rolled = st.session_state.pop("rollback_done", None)
     if rolled:
-        st.success(tr("rolled", snap=rolled), icon="✅")
+        st.success(tr("rolled", snap=rolled))
     if not others:
         st.info(tr("only_one"))
     elif can_rollback:

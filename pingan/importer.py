@@ -80,6 +80,9 @@ create table if not exists dispute_case_number (  -- the county's own case numbe
 PROBLEM_SCHEMA = {"file": pl.String, "sheet": pl.String, "row": pl.Int64, "column": pl.String,
                   "value": pl.String, "reason": pl.String, "severity": pl.String}
 ROW_KEYS = ["_file", "_sheet", "_row"]
+# where a duplicated key was seen first (aggregations over rows sorted by file, sheet, row)
+FIRST_ROW = (pl.col("_file").first().alias("_f0"), pl.col("_sheet").first().alias("_s0"),
+             pl.col("_row").first().alias("_r0"))
 
 
 class Refused(RuntimeError):
@@ -206,7 +209,8 @@ class _Problems:
         column = pl.lit(column) if isinstance(column, str) else column
         self.frames.append(df.select(
             pl.col("_file").alias("file"), pl.col("_sheet").alias("sheet"), pl.col("_row").cast(pl.Int64).alias("row"),
-            column.cast(pl.String).alias("column"), value.cast(pl.String).fill_null("").str.slice(0, 200).alias("value"),
+            column.cast(pl.String).alias("column"),
+            value.cast(pl.String).fill_null("").str.slice(0, 200).alias("value"),
             reason.cast(pl.String).alias("reason"), pl.lit(severity).alias("severity")))
 
     def frame(self) -> pl.DataFrame:
@@ -795,9 +799,9 @@ def map_sheet(sheet: Sheet, ref: Reference, problems: _Problems) -> Mapped | Non
                              f"每列一个列名", column=f"{letter}列(表头第 {header_row} 行)")
                 ok = False
             continue
-        whole = templates.normalise_header(text)[0].lower()
-        if whole in ref.derived or templates.normalise_header(text)[1].lower() in ref.derived:
-            problems.add(sheet.file, label, ref.derived.get(whole) or ref.derived[templates.normalise_header(text)[1].lower()],
+        whole, bare = (x.lower() for x in templates.normalise_header(text)[:2])
+        if whole in ref.derived or bare in ref.derived:
+            problems.add(sheet.file, label, ref.derived.get(whole) or ref.derived[bare],
                          column=text, value=text)
             ok = False
             continue
@@ -909,7 +913,8 @@ def _formula_problems(sheet: Sheet, header: list[str], h: int, offset: int, prob
         else:
             reason = (f"单元格 {letters}{row} 是公式(={text[:40]}),但文件中没有保存计算结果(常见于程序生成的文件);"
                       f"请在 Excel 中打开、重新计算并保存,或直接填写数值")
-        problems.add(sheet.file, sheet.name, reason, row=row, column=name, value=f"={text}" if kind == "formula" else text)
+        problems.add(sheet.file, sheet.name, reason, row=row, column=name,
+                     value=f"={text}" if kind == "formula" else text)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -949,7 +954,8 @@ def validate_observations(parts: list[Mapped], ref: Reference, problems: _Proble
         problems.add_frame(df.filter(pl.col("region").is_null()), "地区", pl.lit(""),
                            "地区为空(如果是合并单元格,请取消合并并在每一行填写地区)")
         df = _region_columns(df, ref, "region", county_only=False)
-        problems.add_frame(df.filter(pl.col("_region_err").is_not_null()), "地区", pl.col("region"), pl.col("_region_err"))
+        problems.add_frame(df.filter(pl.col("_region_err").is_not_null()), "地区", pl.col("region"),
+                           pl.col("_region_err"))
         problems.add_frame(df.filter(pl.col("period").is_null()), "期间", pl.lit(""),
                            "期间为空(如果是合并单元格,请取消合并并在每一行填写期间)")
         df = _map_unique(df, "period", parse_period,
@@ -969,7 +975,8 @@ def validate_observations(parts: list[Mapped], ref: Reference, problems: _Proble
         # Indicator cells, long: one row per (row, indicator).
         cols = {c.key: (c, scale, text) for c, scale, text in m.columns.values() if c.is_indicator}
         keep = ROW_KEYS + ["region", "period", "region_code", "level", "province_code", "prefecture_code",
-                           "period_start", "period_end"] + (["_n", "_n_err", "sample_size"] if sample is not None else [])
+                           "period_start", "period_end"]
+        keep += ["_n", "_n_err", "sample_size"] if sample is not None else []
         long = df.unpivot(index=keep, on=list(cols), variable_name="indicator", value_name="raw")
         long = long.filter(pl.col("raw").is_not_null())
         long = _map_unique(long, "raw", parse_number, {"value": pl.Float64, "_suffix": pl.String, "_err": pl.String})
@@ -1000,7 +1007,7 @@ def validate_observations(parts: list[Mapped], ref: Reference, problems: _Proble
     keyed = long.filter(pl.col("region_code").is_not_null() & pl.col("period_start").is_not_null())
     key = ["region_code", "period_start", "period_end", "indicator"]
     first = keyed.sort(ROW_KEYS).group_by(key, maintain_order=True).agg(
-        pl.col("_file").first().alias("_f0"), pl.col("_sheet").first().alias("_s0"), pl.col("_row").first().alias("_r0"))
+        *FIRST_ROW)
     dup = keyed.join(first, on=key).filter(
         (pl.col("_file") != pl.col("_f0")) | (pl.col("_sheet") != pl.col("_s0")) | (pl.col("_row") != pl.col("_r0")))
     dup_rows = dup.group_by(ROW_KEYS + ["_f0", "_s0", "_r0"], maintain_order=True).agg(
@@ -1008,7 +1015,8 @@ def validate_observations(parts: list[Mapped], ref: Reference, problems: _Proble
     problems.add_frame(dup_rows, "地区、期间", pl.format("{} {}", pl.col("region"), pl.col("period")), pl.format(
         "重复:与{}第 {} 行的地区、期间相同(指标:{})", _where(pl.col("_f0"), pl.col("_s0"), pl.col("_file")),
         pl.col("_r0"), pl.col("headers")))
-    return long.select(ROW_KEYS + ["header", "raw", "region_code", "level", "province_code", "prefecture_code",
+    return long.select(ROW_KEYS + ["header", "raw", "region", "period", "region_code", "level", "province_code",
+                                   "prefecture_code",
                                    "period_start", "period_end", "indicator", "value"]
                        + (["_n"] if "_n" in long.columns else [])).rename({"_n": "sample_size"}, strict=False)
 
@@ -1022,8 +1030,8 @@ def _check_values(long: pl.DataFrame, problems: _Problems) -> None:
     v, kind = pl.col("value"), pl.col("kind")
     problems.add_frame(long.filter(pl.col("_err").is_not_null()), pl.col("header"), pl.col("raw"), pl.col("_err"))
     ok = long.filter(pl.col("_err").is_null())
-    problems.add_frame(ok.filter((kind != "rate") & pl.col("_suffix").str.contains("%")), pl.col("header"), pl.col("raw"),
-                       "该列不是比率,不能带 %")
+    problems.add_frame(ok.filter((kind != "rate") & pl.col("_suffix").str.contains("%")), pl.col("header"),
+                       pl.col("raw"), "该列不是比率,不能带 %")
     problems.add_frame(ok.filter((kind == "rate") & pl.col("_suffix").str.contains("[万亿]")), pl.col("header"),
                        pl.col("raw"), "比率不能带“万”“亿”")
     problems.add_frame(ok.filter(v < 0), pl.col("header"), pl.col("raw"), pl.format("不能为负数({})", pl.col("raw")))
@@ -1055,7 +1063,8 @@ def _check_rows(long: pl.DataFrame, problems: _Problems) -> None:
     for i, later in enumerate(present[1:], 1):
         # compare with the nearest earlier stage given on the same row
         earlier = pl.coalesce([pl.col(c) for c in reversed(present[:i])])
-        name_earlier = pl.coalesce([pl.when(pl.col(c).is_not_null()).then(pl.lit(label(c))) for c in reversed(present[:i])])
+        name_earlier = pl.coalesce([pl.when(pl.col(c).is_not_null()).then(pl.lit(label(c)))
+                                    for c in reversed(present[:i])])
         bad = wide.filter(pl.col(later) > earlier)
         problems.add_frame(bad, pl.lit(names.get(later, later)), pl.col(later).cast(pl.Int64).cast(pl.String),
                            pl.format("{}({})大于{}({})", pl.lit(label(later)), pl.col(later).cast(pl.Int64),
@@ -1108,7 +1117,8 @@ def validate_cases(parts: list[Mapped], ref: Reference, problems: _Problems, tod
     problems.add_frame(df.filter(pl.col("case_no").str.len_chars() > 64), H["case_no"], pl.col("case_no"),
                        "案件编号超过 64 个字符")
     df = _region_columns(df, ref, "county", county_only=True)
-    problems.add_frame(df.filter(pl.col("_region_err").is_not_null()), H["county"], pl.col("county"), pl.col("_region_err"))
+    problems.add_frame(df.filter(pl.col("_region_err").is_not_null()), H["county"], pl.col("county"),
+                       pl.col("_region_err"))
     df = _map_unique(df, "category", lambda v: (ref.categories.get(clean(v).lower()),), {"category_code": pl.String})
     problems.add_frame(df.filter(pl.col("category").is_not_null() & pl.col("category_code").is_null()), H["category"],
                        pl.col("category"), pl.format("纠纷类别“{}”不在目录中(可填:{})", pl.col("category"),
@@ -1163,14 +1173,15 @@ def validate_cases(parts: list[Mapped], ref: Reference, problems: _Problems, tod
         df = df.join(known, left_on="grid_id_n", right_on="grid_id", how="left", maintain_order="left")
         problems.add_frame(df.filter(pl.col("grid_id_n").is_not_null() & pl.col("grid_county").is_null()), H["grid_id"],
                            pl.col("grid_id"), "网格编号不存在")
-        problems.add_frame(df.filter(pl.col("grid_county").is_not_null() & pl.col("region_code").is_not_null()
-                                     & (pl.col("grid_county") != pl.col("region_code"))), H["grid_id"], pl.col("grid_id"),
+        elsewhere = df.filter(pl.col("grid_county").is_not_null() & pl.col("region_code").is_not_null()
+                              & (pl.col("grid_county") != pl.col("region_code")))
+        problems.add_frame(elsewhere, H["grid_id"], pl.col("grid_id"),
                            pl.format("网格属于另一个县(代码 {}),不属于本行的县(市、区)", pl.col("grid_county")))
     # Duplicate case numbers within a county, across every file of the upload.
     keyed = df.filter(pl.col("region_code").is_not_null() & pl.col("case_no").is_not_null())
     keyed = keyed.filter((pl.col("region_code") + "|" + pl.col("case_no")).is_duplicated())
     first = keyed.sort(ROW_KEYS).group_by("region_code", "case_no", maintain_order=True).agg(
-        pl.col("_file").first().alias("_f0"), pl.col("_sheet").first().alias("_s0"), pl.col("_row").first().alias("_r0"),
+        *FIRST_ROW,
         pl.len().alias("_n"))
     dup = keyed.join(first.filter(pl.col("_n") > 1), on=["region_code", "case_no"]).filter(
         (pl.col("_file") != pl.col("_f0")) | (pl.col("_sheet") != pl.col("_s0")) | (pl.col("_row") != pl.col("_r0")))
@@ -1222,11 +1233,14 @@ def check_existing(obs: pl.DataFrame, cases: pl.DataFrame, files: list[dict], pr
                            "indicator) group by all").pl()
             if have.height:
                 labels = {s: _load_label(s) for s in have["source"].unique().to_list()}
-                hit = obs.join(have, on=["region_code", "period_start", "period_end", "indicator"]).with_columns(
-                    pl.col("source").replace_strict(labels, default=pl.col("source")).alias("_label"))
-                problems.add_frame(hit, pl.col("header"), pl.col("raw"), pl.format(
-                    "数据仓库中已有该地区、期间、指标的数据(来自{});如需更正,请先在“快照与回滚”中回滚那次导入",
-                    pl.col("_label")))
+                hit = (obs.join(have, on=["region_code", "period_start", "period_end", "indicator"])
+                       .with_columns(pl.col("source").replace_strict(labels, default=pl.col("source")).alias("_label"))
+                       .group_by(ROW_KEYS, maintain_order=True)
+                       .agg(pl.col("header").str.join("、"), pl.col("_label").first(),
+                            pl.col("region").first(), pl.col("period").first()))
+                problems.add_frame(hit, "地区、期间", pl.format("{} {}", pl.col("region"), pl.col("period")), pl.format(
+                    "数据仓库中已有该地区、期间的数据(指标:{};来自{});如需更正,请先在“快照与回滚”中回滚那次导入",
+                    pl.col("header"), pl.col("_label")))
         if cases.height and _table_exists(cur, "dispute_case_number"):
             cur.register("_case_keys", cases.filter(pl.col("county_code").is_not_null())
                          .select("county_code", "case_no").unique().to_arrow())
@@ -1464,7 +1478,8 @@ def rollback(name: str, who: str | None = None, via: str = "page") -> dict:
     """Make an earlier snapshot current again and record it in the load history."""
     previous = warehouse.current_name()
     warehouse.rollback(name)
-    entry = {"action": "rollback", "status": "loaded", "load_id": "", "at": datetime.now().isoformat(timespec="seconds"),
+    entry = {"action": "rollback", "status": "loaded", "load_id": "",
+             "at": datetime.now().isoformat(timespec="seconds"),
              "who": who or loads.who(), "via": via, "snapshot": name, "previous_snapshot": previous, "files": [],
              "message": f"回滚到 {name}"}
     loads.record(entry)

@@ -53,7 +53,8 @@ INDICATOR_SYNONYMS = {
 class Column:
     key: str                 # region, period, sample_size, case fields, or an indicator code
     header: str              # the Chinese header the template writes
-    kind: str                # region | period | count | rate | number | money | sample | text | date | category | channel | outcome | grid
+    kind: str                # region | period | sample | text | date | category | channel | outcome | grid, or for
+    #                          indicators count | rate | number | money
     required: bool
     unit: str
     definition: str
@@ -168,7 +169,12 @@ def build(indicators: pl.DataFrame) -> list[Template]:
         if row["code"] in DERIVED:
             continue
         groups[_template_of(row["code"], row["domain"])].append(indicator_column(row))
-    order = {code: i for i, code in enumerate(indicators["code"].to_list())}  # catalog order reads best
+    # The catalog file's order reads best (totals before parts, stages in order), whatever order we were given.
+    from . import reference
+
+    canonical = reference.indicators()["code"].to_list()
+    order = {code: i for i, code in enumerate(canonical + [c for c in indicators["code"].to_list()
+                                                             if c not in canonical])}
     out = []
     for key, cols in groups.items():
         cols.sort(key=lambda c: order[c.key])
@@ -263,7 +269,8 @@ def write_all(folder: Path = TEMPLATE_DIR, indicators: pl.DataFrame | None = Non
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for t in build(indicators if indicators is not None else reference.indicators()):
-        for path, data in ((folder / f"{t.file_stem}.xlsx", xlsx_bytes(t)), (folder / f"{t.file_stem}.csv", csv_bytes(t))):
+        for path, data in ((folder / f"{t.file_stem}.xlsx", xlsx_bytes(t)),
+                           (folder / f"{t.file_stem}.csv", csv_bytes(t))):
             path.write_bytes(data)
             written.append(path)
     return written

@@ -54,7 +54,7 @@ def test_page_renders_with_templates_and_demo_badge(state):
     assert at.title[0].value.startswith("数据管理")
     assert any("演示数据" in m.value for m in at.markdown)
     m = metrics(at)
-    assert m["保留的快照"] == "1" and m["成功导入(次)"] == "0" and m["本范围本期导入行数"] == "0"
+    assert m["保留的快照"] == "1" and m["成功导入(次)"] == "0" and m["本范围本期导入的数据行"] == "0"
     downloads = at.get("download_button")
     labels = [d.proto.label for d in downloads]
     assert labels.count("Excel") == 6 and labels.count("CSV") == 6
@@ -75,7 +75,7 @@ def test_valid_upload_loads_and_shows_in_history(state):
     assert any("已导入 3 行" in s.value for s in at.success)
     m = metrics(at)
     assert m["成功导入(次)"] == "1" and m["保留的快照"] == "2"
-    assert m["本范围本期导入行数"] == "15"  # 3 regions × 5 indicators, all in 2022
+    assert m["本范围本期导入的数据行"] == "15"  # 3 regions × 5 indicators, all in 2022
     hist = loads.history()
     assert hist["files"].to_list() == ["月报.csv"] and hist["who"][0] == "local" and hist["via"][0] == "page"
     tables = [df.value for df in at.dataframe]
@@ -131,7 +131,7 @@ def test_rollback_from_the_page(state):
     assert warehouse.current_name() == first
     assert any("已回滚" in s.value for s in at.success)
     assert loads.history()["action"][0] == "rollback"
-    assert metrics(at)["本范围本期导入行数"] == "0"
+    assert metrics(at)["本范围本期导入的数据行"] == "0"
 
 
 def test_scope_changes_the_composition(state):

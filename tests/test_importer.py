@@ -6,7 +6,6 @@ import json
 import shutil
 import sys
 from datetime import date
-from pathlib import Path
 
 import polars as pl
 import pytest
@@ -229,8 +228,10 @@ def test_load_observations_makes_a_new_current_snapshot(state):
 def test_same_rows_again_are_refused_as_duplicates_of_existing_data(state):
     importer.load(validate("a.csv", AGG))
     again = validate("b.csv", AGG)
-    assert again.errors == 15
-    assert all("数据仓库中已有" in e["reason"] and "a.csv" in e["reason"] for e in errors(again))
+    assert again.errors == 3  # one per row, naming the indicators
+    assert all("数据仓库中已有" in e["reason"] and "a.csv" in e["reason"] and "排查矛盾纠纷(件)" in e["reason"]
+               for e in errors(again))
+    assert [e["row"] for e in errors(again)] == [2, 3, 4]
     assert any("同一文件" in p["reason"] for p in again.problems.to_dicts())
     with pytest.raises(importer.Refused):
         importer.load(again)
@@ -353,7 +354,7 @@ def test_cli_loads_and_refuses(state, tmp_path, capsys):
     assert importer.main([str(good), "--report", str(report)]) == 1  # everything is a duplicate now
     captured = capsys.readouterr()
     assert "数据仓库中已有" in captured.out and "未导入" in captured.err
-    assert pl.read_csv(report).height == 16  # 15 errors and the note that the same file was loaded before
+    assert pl.read_csv(report).height == 4  # 3 rows already loaded and the note that the same file was before
     assert loads.history()["status"][0] == "refused"
     assert importer.main([str(tmp_path / "missing.csv")]) == 1
 
@@ -373,3 +374,43 @@ def test_source_composition_query(warehouse_built, run_query):
     assert set(df["fact_table"]) == {"dispute_case", "grid", "facility", "antigang_tally", "survey_result",
                                      "observation"}
     assert df.filter(pl.col("fact_table") == "observation")["rows_total"][0] == 0
+
+
+# ------------------------------------------------------------------------------------------------ precedence
+def test_precedence_query_matches_records_without_imports(warehouse_built, run_query):
+    for region, start, end in (("", date(2022, 1, 1), date(2022, 12, 31)), ("640000", date(2017, 1, 1),
+                                                                           date(2021, 12, 31)),
+                               ("450900", date(2022, 1, 1), date(2022, 6, 30))):
+        plain = run_query("disputes_summary", region=region, start=start, end=end).row(0, named=True)
+        merged = run_query("data_disputes_summary_real_first", region=region, start=start, end=end).row(0, named=True)
+        for k in ("identified", "accepted", "mediated", "resolved", "followed_up", "has_demo"):
+            assert merged[k] == plain[k], (region, k)
+        assert merged["report_values"] == 0
+    assert run_query("data_disputes_summary_real_first", region="640000", start=date(2017, 1, 1),
+                     end=date(2021, 12, 31))["identified"][0] == 263900  # 宁夏 2017—2021 排查 26.39万件
+
+
+def test_imported_report_replaces_demo_records_in_the_precedence_query(state):
+    july = dict(start=date(2019, 7, 1), end=date(2019, 7, 31))
+    year = dict(start=date(2019, 1, 1), end=date(2019, 12, 31))
+
+    def run(region, period):
+        return queries.run("data_disputes_summary_real_first", region=region, **period).row(0, named=True)
+
+    def records(region, period):
+        return queries.run("disputes_summary", region=region, **period).row(0, named=True)
+
+    county_before, city_before = records("640104", july), records("640100", july)
+    header = "地区,期间,排查矛盾纠纷(件),受理矛盾纠纷(件),调解矛盾纠纷(件),化解成功(件),回访(件)"
+    importer.load(validate("xingqing.csv", corpus.csv_bytes(header, "兴庆区,2019-07,100,90,80,70,60")))
+    county = run("640104", july)
+    assert (county["identified"], county["resolved"], county["followed_up"]) == (100, 70, 60)
+    assert county["has_demo"] is False  # every stage of the county's month is real now
+    city = run("640100", july)
+    assert city["identified"] == city_before["identified"] - county_before["identified"] + 100
+    assert city["has_demo"] is True  # the other counties of 银川 are still demo data
+    # a wider report (the prefecture's year) counts once and the county's month inside it is not added again
+    importer.load(validate("yinchuan.csv", corpus.csv_bytes(header, "银川市,2019,5000,4800,4700,4600,4000")))
+    whole_year = run("640100", year)
+    assert (whole_year["identified"], whole_year["has_demo"]) == (5000, False)
+    assert run("640104", july)["identified"] == 100

@@ -164,10 +164,7 @@ CASES = [
     Case("cases_outcome_without_close.csv",
          lambda: cases(CASE_ROW.format(n=1).replace("2022-07-20,化解成功,2022-08-01", ",化解成功,")), "没有办结日期",
          row=2),
-    Case("cases_future_date.csv", lambda: cases(CASE_ROW.format(n=1).replace("2022-07-15", "2099-07-15")
-                                                 .replace("2022-07-16", "2099-07-16").replace("2022-07-18", "2099-07-18")
-                                                 .replace("2022-07-20", "2099-07-20").replace("2022-08-01", "2099-08-01")),
-         "日期在未来", row=2),
+    Case("cases_future_date.csv", lambda: cases(CASE_ROW.format(n=1).replace("2022-", "2099-")), "日期在未来", row=2),
     Case("cases_bad_date.csv", lambda: cases(CASE_ROW.format(n=1).replace("2022-07-15", "2022-02-30")), "不存在", row=2,
          column="登记日期"),
     Case("cases_mixed_with_report_columns.csv", lambda: csv_bytes(CASE_HEADER + ",排查矛盾纠纷(件)",
