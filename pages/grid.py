@@ -55,7 +55,6 @@ S = {
     "click_hint": ("点击地图上的区域或表中的一行可下钻;上方路径可返回上级。",
                    "Click a region on the map or a row in the table to drill down; the path above goes back up."),
     "density_legend": ("网格密度(每格网格数,格宽{cell}°)", "Grid density (grids per {cell}° cell)"),
-    "density_tip": ("{grids}个网格 · {workers}名网格员", "{grids} grids · {workers} grid workers"),
     "facility_legend": ("设施(点大小表示层级:市>县>乡>村)", "Facilities (size by level: prefecture > county > "
                                                            "township > village)"),
     "no_data_legend": ("无数据", "No data"),
@@ -117,6 +116,7 @@ INDICATORS = ["grids_per_10k", "residents_per_grid", "workers_per_grid", "grid_w
               "grid_without_worker_share", "center_county_coverage", "center_township_coverage",
               "center_village_coverage", "center_standardized_rate_county", "center_standardized_rate_township",
               "center_standardized_rate_village", "onestop_coverage"]
+UNIT_EN = {"个/万人": "per 10k residents", "人/格": "per grid"}
 DIGITS = {"grids_per_10k": 1, "residents_per_grid": 0, "workers_per_grid": 2}
 FACILITY_TYPES = ["center", "onestop", "police_room", "justice_office", "tribunal"]
 LAYERS = ["fill", "labels", "density"] + FACILITY_TYPES
@@ -230,6 +230,10 @@ def ind_meta(code: str) -> dict:
     return catalog[code]
 
 
+def paren(text: str, note: str) -> str:
+    return f"{text}({note})" if zh else f"{text} ({note})"
+
+
 def tr_lang(key: str, lang_: str) -> str:
     return S[key][1 if lang_ == "en" else 0]
 
@@ -330,20 +334,20 @@ for section, items in HEADLINE:
 url_choice("ind", "grid_ind", INDICATORS, INDICATORS[0])
 url_choice("maplevel", "grid_maplevel", ["prefecture", "county"], "prefecture")
 url_choice("layers", "grid_layers", LAYERS, DEFAULT_LAYERS, multi=True)
-ctl = st.columns([3, 2, 6])
+ctl = st.columns([3, 2, 3])
 ind = ctl[0].selectbox(tr("indicator"), INDICATORS, key="grid_ind", format_func=ind_name)
 if scope.level == "province":
     map_level = ctl[1].segmented_control(tr("maplevel"), ["prefecture", "county"], key="grid_maplevel",
                                          required=True, format_func=lambda x: tr(f"level_{x}"))
 else:
     map_level = {"all": "province", "prefecture": "county", "county": "county"}[scope.level]
-layers = ctl[2].pills(tr("layers"), LAYERS, selection_mode="multi", key="grid_layers", format_func=lambda x: tr(x))
+layers = st.pills(tr("layers"), LAYERS, selection_mode="multi", key="grid_layers", format_func=lambda x: tr(x))
 url_write("ind", ind, INDICATORS[0])
 url_write("maplevel", st.session_state["grid_maplevel"], "prefecture")
 url_write("layers", layers, DEFAULT_LAYERS, multi=True)
 layers = set(layers or [])
 meta = ind_meta(ind)
-unit = meta["unit"]
+unit = meta["unit"] if zh else UNIT_EN.get(meta["unit"], meta["unit"])
 digits = DIGITS.get(ind, 1)
 higher = meta["direction"] == "higher"
 
@@ -395,14 +399,16 @@ if "density" in layers:
     cell = CELL_DEG[scope.level]
     dens = queries.run("grid_density", region=scope.region, year=year, cell_deg=cell)
     dcuts = maps.class_breaks(dens["grids"].to_list())
-    map_layers.append(maps.density_layer(dens.to_dicts(), cell, dcuts, tr("density_tip"), maps.LIGHT))
+    map_layers.append(maps.density_layer(dens.to_dicts(), cell, dcuts, maps.LIGHT))
     dcol = maps.ramp_for(len(dcuts) + 1, maps.LIGHT.density_ramp)
     legends.append(maps.legend_html(tr("density_legend", cell=cell), maps.legend_entries(dcuts, dcol, "", 0)))
 shown_types = [t for t in FACILITY_TYPES if t in layers]
 if shown_types:
     pts = queries.run("grid_facility_points", region=scope.region, year=year,
                       max_level_rank=MAX_LEVEL_RANK[scope.level])
-    pts = pts.filter(pl.col("facility_type").is_in(shown_types))
+    pts = pts.filter(pl.col("facility_type").is_in(shown_types)).with_columns(
+        pl.col({"province": "province_code", "prefecture": "prefecture_code"}.get(map_level, "county_code"))
+        .alias("code"))
     ftips = {f"{t}|{lv}|{s}": f"{tr('lvl_' + lv)}{tr(t)} · {tr('std_yes' if s else 'std_no')}"
              for t in FACILITY_TYPES for lv in ("prefecture", "county", "township", "village") for s in (0, 1)}
     map_layers += maps.facility_layers(pts.to_dicts(), ftips, maps.LIGHT, tuple(shown_types),
@@ -436,7 +442,7 @@ with table_col:
     if scope.level == "county":
         towns = queries.run("grid_by_township", region=scope.region, year=year)
         st.markdown(f"**{tr('county_scope_table', place=scope.name)}**")
-        st.metric(f"{ind_name(ind)}({tr('scope_figure', place=scope.name)})",
+        st.metric(paren(ind_name(ind), tr("scope_figure", place=scope.name)),
                   "—" if me[ind] is None else f"{me[ind]:,.{digits}f} {unit}")
         tshow = towns.select("name", "grids", "workers", "grids_without_worker", "has_std_center", "villages",
                              "village_centers_std")
@@ -453,7 +459,7 @@ with table_col:
     else:
         st.markdown(f"**{tr('table_title', kind=kind)}**")
         scope_label = tr("scope_figure", place=scope.name)
-        st.metric(f"{ind_name(ind)}({scope_label})", "—" if me[ind] is None else f"{me[ind]:,.{digits}f} {unit}")
+        st.metric(paren(ind_name(ind), scope_label), "—" if me[ind] is None else f"{me[ind]:,.{digits}f} {unit}")
         table = children.sort("rank", nulls_last=True).select(
             "code", "rank", "short_name", ind, (pl.col("population") / 1e4).alias("population_10k"), "grids", "workers",
             "grids_without_worker")
@@ -470,7 +476,7 @@ with table_col:
             column_config={
                 "rank": st.column_config.NumberColumn(tr("rank"), format="%d", width=50),
                 "short_name": st.column_config.TextColumn(tr("region"), width=90),
-                ind: st.column_config.NumberColumn(f"{ind_name(ind)}({unit})", format=f"%.{digits}f", width=130),
+                ind: st.column_config.NumberColumn(paren(ind_name(ind), unit), format=f"%.{digits}f", width=130),
                 "population_10k": st.column_config.NumberColumn(tr("population_10k"), format="%.1f"),
                 "grids": st.column_config.NumberColumn(tr("grids_col"), format="%d"),
                 "workers": st.column_config.NumberColumn(tr("workers_col"), format="%d"),

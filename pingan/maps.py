@@ -308,17 +308,21 @@ def facility_layers(rows: list[dict], tips: dict[str, str], theme: MapTheme = LI
                     types: tuple[str, ...] = tuple(FACILITY_COLOURS), scale: float = 1.0) -> list[pdk.Layer]:
     """One point layer per facility type (its own colour), radius by administrative level.
 
-    rows: dicts with facility_type, admin_level, standardized, name, lon, lat; tips: text per facility_type,
-    admin_level and standardized ('center|township|1'), so each point carries only its name and a short key."""
+    rows: dicts with facility_type, admin_level, standardized, name, lon, lat and optionally code (the region a
+    click on the point drills into); tips: text per facility_type, admin_level and standardized
+    ('center|township|1'), so each point carries only its name and a short key."""
     by_type: dict[str, list[dict]] = {t: [] for t in types}
     for r in rows:
         t = r["facility_type"]
         if t not in by_type:
             continue
         key = f"{t}|{r['admin_level']}|{int(bool(r['standardized']))}"
-        by_type[t].append({"p": [round(r["lon"], 4), round(r["lat"], 4)],
-                           "r": round(LEVEL_RADIUS_PX.get(r["admin_level"], 2.0) * scale, 1),
-                           "tip": f"{r['name']}\n{tips.get(key, '')}".rstrip()})
+        point = {"p": [round(r["lon"], 4), round(r["lat"], 4)],
+                 "r": round(LEVEL_RADIUS_PX.get(r["admin_level"], 2.0) * scale, 1),
+                 "tip": f"{r['name']}\n{tips.get(key, '')}".rstrip()}
+        if r.get("code"):
+            point["code"] = r["code"]
+        by_type[t].append(point)
     layers = []
     for t, data in by_type.items():
         if not data:
@@ -330,17 +334,18 @@ def facility_layers(rows: list[dict], tips: dict[str, str], theme: MapTheme = LI
     return layers
 
 
-def density_layer(cells: list[dict], cell_deg: float, cuts: list[float], tip_fmt: str,
-                  theme: MapTheme = LIGHT, layer_id: str = "grid_density") -> pdk.Layer:
+def density_layer(cells: list[dict], cell_deg: float, cuts: list[float], theme: MapTheme = LIGHT,
+                  layer_id: str = "grid_density") -> pdk.Layer:
     """Grid density as flat squares, one per cell of `cell_deg` degrees (cells: dicts with lon, lat, grids).
 
-    tip_fmt has one {grids} and one {workers} placeholder."""
+    Not pickable: a click goes through to the region below (drill-down), hovering shows the region's tooltip,
+    and the legend gives the classes."""
     colours = ramp_for(len(cuts) + 1, theme.density_ramp)
     lat_mid = sum(c["lat"] for c in cells) / len(cells) if cells else 30.0
     side_m = cell_deg * 111_000 * min(1.0, math.cos(math.radians(lat_mid)))
-    data = [{"p": [c["lon"], c["lat"]], "c": list(colours[class_of(c["grids"], cuts) or 0]) + [200],
-             "tip": tip_fmt.format(grids=c["grids"], workers=c["workers"])} for c in cells]
-    return pdk.Layer("ColumnLayer", data, id=layer_id, pickable=True, extruded=False, disk_resolution=4,
+    data = [{"p": [c["lon"], c["lat"]], "c": list(colours[class_of(c["grids"], cuts) or 0]) + [200]}
+            for c in cells]
+    return pdk.Layer("ColumnLayer", data, id=layer_id, pickable=False, extruded=False, disk_resolution=4,
                      angle=45, radius=round(side_m / math.sqrt(2)), get_position="p", get_fill_color="c",
                      coverage=0.95)
 
@@ -368,13 +373,14 @@ def deck(layers: list[pdk.Layer], view: pdk.ViewState, theme: MapTheme = LIGHT) 
 
 
 def selected_code(state, layer_id: str = REGIONS_LAYER) -> str | None:
-    """The region code of the clicked polygon in a pydeck selection state, or None."""
+    """The region code a click selected: the polygon's properties.code, or the `code` a clicked point carries."""
     try:
-        objs = state["selection"]["objects"].get(layer_id) or []
+        objects = state["selection"]["objects"] or {}
     except (KeyError, TypeError, AttributeError):
         return None
-    if not objs:
-        return None
-    props = objs[0].get("properties") or {}
-    code = props.get("code")
-    return str(code) if code else None
+    for lid in [layer_id] + sorted(k for k in objects if k != layer_id):
+        for obj in objects.get(lid) or []:
+            code = (obj.get("properties") or {}).get("code") or obj.get("code")
+            if code:
+                return str(code)
+    return None

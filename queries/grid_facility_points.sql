@@ -5,6 +5,9 @@
 with ranked as (
     select
         facility_id,
+        province_code,
+        prefecture_code,
+        county_code,
         facility_type,
         admin_level,
         case admin_level when 'prefecture' then 1 when 'county' then 2 when 'township' then 3 else 4 end
@@ -20,7 +23,7 @@ with ranked as (
         and lon is not null
         and lat is not null
 )
-select facility_id, facility_type, admin_level, level_rank, standardized, name, lon, lat, source = 'demo' as is_demo,
+select facility_id, province_code, prefecture_code, county_code, facility_type, admin_level, level_rank, standardized, name, lon, lat, source = 'demo' as is_demo,
 from ranked
 where level_rank <= $max_level_rank
 order by level_rank desc, facility_id

@@ -95,9 +95,9 @@ def test_facility_layers_one_per_type():
 def test_density_cells_coloured_by_class():
     cells = [{"lon": 100.05, "lat": 25.05, "grids": 1, "workers": 1},
              {"lon": 100.15, "lat": 25.05, "grids": 50, "workers": 60}]
-    layer = maps.density_layer(cells, 0.1, [10.0], "{grids}个网格 · {workers}名网格员")
-    assert layer.data[1]["tip"] == "50个网格 · 60名网格员"
+    layer = maps.density_layer(cells, 0.1, [10.0])
     assert layer.data[0]["c"][:3] != layer.data[1]["c"][:3]
+    assert layer.pickable is False          # clicks go through to the region below
 
 
 def test_labels_shortened_and_decluttered():
@@ -116,3 +116,6 @@ def test_selected_code():
     assert maps.selected_code(state) == "532900"
     assert maps.selected_code({"selection": {"indices": {}, "objects": {}}}) is None
     assert maps.selected_code(None) is None
+    point = {"selection": {"indices": {"facility_center": [0]},
+                           "objects": {"facility_center": [{"p": [100.0, 25.0], "code": "532901"}]}}}
+    assert maps.selected_code(point) == "532901"

@@ -11,8 +11,12 @@ def ranked_bars(df: pl.DataFrame, value_col: str, name_col: str, title: str, uni
                 scope_value: float | None = None, scope_label: str = "", target: float | None = None,
                 target_label: str = "", higher_is_better: bool = True, digits: int = 1,
                 max_rows: int = 30) -> go.Figure:
-    """Horizontal bars, best at the top, with the place's own figure and the target as lines."""
-    d = df.filter(pl.col(value_col).is_not_null()).sort(value_col, descending=higher_is_better).head(max_rows)
+    """Horizontal bars, best at the top, with the place's own figure and the target as lines.
+
+    More than `max_rows` regions: the best and the worst halves (the table beside it lists them all)."""
+    d = df.filter(pl.col(value_col).is_not_null()).sort(value_col, descending=higher_is_better)
+    if d.height > max_rows:
+        d = pl.concat([d.head(max_rows // 2), d.tail(max_rows // 2)])
     d = d.reverse()  # plotly draws the first row at the bottom
     below = [target is not None and ((v < target) if higher_is_better else (v > target))
              for v in d[value_col].to_list()]
