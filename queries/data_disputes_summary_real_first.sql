@@ -12,7 +12,7 @@ with report_all as (  -- imported stage figures inside the scope and period
     from observation as o
     join region as r on r.code = o.region_code
     where o.source like 'import:%'
-        and $region in ('', r.province_code, r.prefecture_code, r.code)
+        and ($region = '' or r.province_code = $region or r.prefecture_code = $region or r.code = $region)
         and o.period_start >= $start
         and o.period_end <= $end
         and o.indicator in ('dispute_identified', 'dispute_accepted', 'dispute_mediated', 'dispute_resolved',
@@ -45,7 +45,7 @@ records as (  -- what the case records say for the whole scope (as disputes_summ
         count(followup_date) as followed_up,
         count(*) filter (where source = 'demo') as demo_cases,
     from dispute_case
-    where $region in ('', province_code, prefecture_code, county_code)
+    where ($region = '' or province_code = $region or prefecture_code = $region or county_code = $region)
         and identified_date between $start and $end
 ),
 records_covered as (  -- what the records say where a report speaks instead (subtracted, per indicator)
@@ -61,7 +61,7 @@ records_covered as (  -- what the records say where a report speaks instead (sub
     join dispute_case as d
         on d.county_code = v.county_code
         and d.identified_date between v.period_start and v.period_end
-    where $region in ('', d.province_code, d.prefecture_code, d.county_code)
+    where ($region = '' or d.province_code = $region or d.prefecture_code = $region or d.county_code = $region)
         and d.identified_date between $start and $end
     group by v.indicator
 ),

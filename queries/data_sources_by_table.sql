@@ -8,7 +8,7 @@ with cases as (
         count(*) filter (where source = 'demo') as rows_demo,
         count(*) filter (where source like 'import:%') as rows_imported,
     from dispute_case
-    where $region in ('', province_code, prefecture_code, county_code)
+    where ($region = '' or province_code = $region or prefecture_code = $region or county_code = $region)
         and identified_date between $start and $end
 ),
 grids as (
@@ -18,7 +18,7 @@ grids as (
         count(*) filter (where source = 'demo') as rows_demo,
         count(*) filter (where source like 'import:%') as rows_imported,
     from grid
-    where $region in ('', province_code, prefecture_code, county_code)
+    where ($region = '' or province_code = $region or prefecture_code = $region or county_code = $region)
         and established_year <= extract(year from cast($end as date))
 ),
 facilities as (
@@ -28,7 +28,7 @@ facilities as (
         count(*) filter (where source = 'demo') as rows_demo,
         count(*) filter (where source like 'import:%') as rows_imported,
     from facility
-    where $region in ('', province_code, prefecture_code, county_code)
+    where ($region = '' or province_code = $region or prefecture_code = $region or county_code = $region)
         and established_year <= extract(year from cast($end as date))
 ),
 tallies as (
@@ -38,7 +38,7 @@ tallies as (
         count(*) filter (where source = 'demo') as rows_demo,
         count(*) filter (where source like 'import:%') as rows_imported,
     from antigang_tally
-    where $region in ('', province_code, prefecture_code, county_code)
+    where ($region = '' or province_code = $region or prefecture_code = $region or county_code = $region)
         and year between extract(year from cast($start as date)) and extract(year from cast($end as date))
 ),
 surveys as (
@@ -48,7 +48,7 @@ surveys as (
         count(*) filter (where source = 'demo') as rows_demo,
         count(*) filter (where source like 'import:%') as rows_imported,
     from survey_result
-    where $region in ('', province_code, prefecture_code, county_code)
+    where ($region = '' or province_code = $region or prefecture_code = $region or county_code = $region)
         and year between extract(year from cast($start as date)) and extract(year from cast($end as date))
 ),
 observations as (  -- reports of the place itself or of any region inside it, overlapping the period
@@ -59,7 +59,7 @@ observations as (  -- reports of the place itself or of any region inside it, ov
         count(*) filter (where o.source like 'import:%') as rows_imported,
     from observation as o
     join region as r on r.code = o.region_code
-    where $region in ('', r.province_code, r.prefecture_code, r.code)
+    where ($region = '' or r.province_code = $region or r.prefecture_code = $region or r.code = $region)
         and o.period_start <= $end
         and o.period_end >= $start
 )
