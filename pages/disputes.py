@@ -156,7 +156,6 @@ def ind_name(code: str) -> str:
 
 regs = frame.regions()
 short = dict(zip(regs["code"].to_list(), regs["short_name"].to_list()))
-level_of = dict(zip(regs["code"].to_list(), regs["level"].to_list()))
 parent_of = dict(zip(regs["code"].to_list(), regs["parent_code"].to_list()))
 
 # ---- page filters (sidebar, under the shared scope), kept in the link --------------------------------------------
@@ -231,28 +230,28 @@ if total["still_open"]:
     st.caption(tx("still_open", n=total["still_open"], d=fmt.date_zh(data_as_of) if zh else data_as_of.isoformat()))
 
 # ---- published figures for exactly this place and period -----------------------------------------------------------
-pub = queries.run("disputes_published_figures")
-here = pub.filter((pl.col("region_code") == scope.region) & (pl.col("period_start") == P.start)
-                  & (pl.col("period_end") == P.end))
-
-
 def published_text(v, unit: str, qualifier: str, decimals: int) -> str:
+    """A figure as the source writes it: 26.39万件, 14.7万余件, 97%以上."""
     qual = "" if qualifier == "exact" else qualifier
     if unit == "%":
         return f"{fmt.pct(v, decimals)}{qual}"
     return f"{fmt.count_zh(v)}{qual}{unit}" if zh else f"{fmt.count_en(v)} {qual}".strip()
 
 
+pub = queries.run("disputes_published_figures").with_columns(
+    pl.struct("published_value", "unit", "qualifier", "decimals").map_elements(
+        lambda s: published_text(s["published_value"], s["unit"], s["qualifier"], s["decimals"]),
+        return_dtype=pl.Utf8).alias("published_text"))
+here = pub.filter((pl.col("region_code") == scope.region) & (pl.col("period_start") == P.start)
+                  & (pl.col("period_end") == P.end))
 if here.height:
     with st.container(border=True):
         st.markdown(f"**{tx('published')}**")
         shown = here.with_columns(
             pl.col("indicator_en" if lang == "en" else "indicator_zh").alias("indicator_name"),
-            pl.struct("published_value", "unit", "qualifier", "decimals").map_elements(
-                lambda s: published_text(s["published_value"], s["unit"], s["qualifier"], s["decimals"]),
-                return_dtype=pl.Utf8).alias("published_text"),
             pl.struct("warehouse_value", "unit").map_elements(
-                lambda s: fmt.pct(s["warehouse_value"]) if s["unit"] == "%" else f"{s['warehouse_value']:,.0f}",
+                lambda s: "—" if s["warehouse_value"] is None else fmt.pct(s["warehouse_value"])
+                if s["unit"] == "%" else f"{s['warehouse_value']:,.0f}",
                 return_dtype=pl.Utf8).alias("warehouse_text"),
             pl.when(pl.col("matches")).then(pl.lit(tx("match"))).when(pl.col("matches").not_())
             .then(pl.lit(tx("differs"))).otherwise(pl.lit("—")).alias("check"),
@@ -280,10 +279,7 @@ with st.expander(tx("definitions")):
     evidence = pub.filter((pl.col("indicator") == "dispute_success_rate")
                           & pl.col("rate_over_identified_pct").is_not_null()).with_columns(
         (pl.col("period_start").dt.strftime("%Y-%m") + " — " + pl.col("period_end").dt.strftime("%Y-%m"))
-        .alias("period"),
-        (pl.col("published_value").cast(pl.Utf8) + "%"
-         + pl.when(pl.col("qualifier") == "exact").then(pl.lit("")).otherwise(pl.col("qualifier")))
-        .alias("published_text"))
+        .alias("period"))
     if evidence.height:
         st.markdown(f"**{tx('evidence')}**")
         st.dataframe(
