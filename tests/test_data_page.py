@@ -1,7 +1,6 @@
 """AppTest of the 数据管理 page: upload, validation report, load, valid-only, size limit, history, rollback."""
 from __future__ import annotations
 
-import shutil
 import sys
 
 import pytest
@@ -19,10 +18,7 @@ PAGE = str(ROOT / "pages" / "data.py")
 
 @pytest.fixture
 def state(warehouse_built, tmp_path, monkeypatch):
-    folder = tmp_path / "state"
-    (folder / "warehouse").mkdir(parents=True)
-    shutil.copyfile(warehouse_built, folder / "warehouse" / warehouse_built.name)
-    (folder / "warehouse" / "CURRENT").write_text(warehouse_built.name, encoding="utf-8")
+    folder = corpus.isolated_state(warehouse_built, tmp_path / "state")
     monkeypatch.setenv("PINGAN_STATE_DIR", str(folder))
     return folder
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 import sys
 from datetime import date
 
@@ -23,10 +22,7 @@ AGG = corpus.agg(*corpus.AGG_ROWS)
 @pytest.fixture
 def state(warehouse_built, tmp_path, monkeypatch):
     """A state folder of its own holding a copy of the session's small snapshot: loads here change nothing else."""
-    folder = tmp_path / "state"
-    (folder / "warehouse").mkdir(parents=True)
-    shutil.copyfile(warehouse_built, folder / "warehouse" / warehouse_built.name)
-    (folder / "warehouse" / "CURRENT").write_text(warehouse_built.name, encoding="utf-8")
+    folder = corpus.isolated_state(warehouse_built, tmp_path / "state")
     monkeypatch.setenv("PINGAN_STATE_DIR", str(folder))
     return folder
 

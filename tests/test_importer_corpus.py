@@ -1,7 +1,6 @@
 """The hostile-file corpus: for each bad file the report says the right thing and the warehouse is unchanged."""
 from __future__ import annotations
 
-import shutil
 import sys
 
 import polars as pl
@@ -20,10 +19,7 @@ BAD = ROOT / "tests" / "bad_files"
 @pytest.fixture(scope="module")
 def state(warehouse_built, tmp_path_factory):
     """One copy of the small snapshot for the whole corpus: nothing here may ever change it."""
-    folder = tmp_path_factory.mktemp("corpus-state")
-    (folder / "warehouse").mkdir()
-    shutil.copyfile(warehouse_built, folder / "warehouse" / warehouse_built.name)
-    (folder / "warehouse" / "CURRENT").write_text(warehouse_built.name, encoding="utf-8")
+    folder = corpus.isolated_state(warehouse_built, tmp_path_factory.mktemp("corpus-state"))
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("PINGAN_STATE_DIR", str(folder))
         yield folder
@@ -110,10 +106,7 @@ def test_200_mb_upload_is_refused_before_reading(state, tmp_path, capsys):
 
 
 def test_duplicates_against_existing_data(warehouse_built, tmp_path, monkeypatch, capsys):
-    folder = tmp_path / "state"
-    (folder / "warehouse").mkdir(parents=True)
-    shutil.copyfile(warehouse_built, folder / "warehouse" / warehouse_built.name)
-    (folder / "warehouse" / "CURRENT").write_text(warehouse_built.name, encoding="utf-8")
+    folder = corpus.isolated_state(warehouse_built, tmp_path / "state")
     monkeypatch.setenv("PINGAN_STATE_DIR", str(folder))
     first = tmp_path / "cases_july.csv"
     first.write_bytes(corpus.cases(*(corpus.CASE_ROW.format(n=i) for i in range(5))))

@@ -238,6 +238,16 @@ def make_sparse(path: Path, size: int) -> Path:
     return path
 
 
+def isolated_state(snapshot: Path, folder: Path) -> Path:
+    """A state folder of its own holding a copy of a snapshot: imports there change nothing anyone else reads."""
+    import shutil
+
+    (folder / "warehouse").mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(snapshot, folder / "warehouse" / snapshot.name)
+    (folder / "warehouse" / "CURRENT").write_text(snapshot.name, encoding="utf-8")
+    return folder
+
+
 def write_all(folder: Path = HERE) -> list[Path]:
     out = []
     for c in CASES:
