@@ -120,8 +120,10 @@ tallies = (
                   pl.col("name_zh" if zh else "name_en").alias("name"),
                   pl.col("matches").replace_strict({True: tr("check_yes"), False: tr("check_no")}, default="—",
                                                    return_dtype=pl.String).alias("check"))
-    .select("indicator", "name", "unit", "value", "per_100k", "published_value", "qualifier", "check", "quote")
+    .with_columns(pl.col("qualifier").replace("exact", ""))
+    .select("name", "unit", "value", "per_100k", "published_value", "qualifier", "check", "quote", "indicator")
 )
+tallies = agc.yuan_rows_in_wan(tallies, ["value", "per_100k", "published_value"], lang)
 # Tables sit in expanders that are filled only when opened: their Excel exports cost more than the page's queries.
 box = st.expander(tr("table_tallies"), key="ag_box_tallies", on_change="rerun")
 if box.open:
@@ -141,8 +143,8 @@ if box.open:
             "quote": st.column_config.TextColumn("原文" if zh else "Quote", width="large"),
         }
         st.dataframe(tallies, hide_index=True, width="stretch", column_config=tally_cols)
-        st.caption(f"每10万人按2020年第七次全国人口普查常住人口 {population:,} 人计;资产单位为元。" if zh else
-                   f"Per 100k uses the 2020 census resident population of {population:,}; assets in yuan.")
+        st.caption(f"每10万人按2020年第七次全国人口普查常住人口 {population:,} 人计;资产单位为万元。" if zh else
+                   f"Per 100k uses the 2020 census resident population of {population:,}; assets in 10k yuan.")
         frame.downloads(tallies, f"扫黑除恶战果_{scope.region or '全部'}_{first}-{last}", lang, key="ag_tallies")
 
 # --- 2. by year and phase --------------------------------------------------------------------------------------
@@ -155,7 +157,7 @@ year_ind = st.selectbox(tr("pick_indicator"), ind_codes, index=ind_codes.index("
 st.plotly_chart(agc.by_year_indicator(by_year, year_ind, spans, (first, last), lang), width="stretch",
                 key="ag_year_one")
 
-money_div, money_unit = agc.scale_for("元", [1e4], lang)  # the by-year table states assets in 万元
+money_div, money_unit = agc.money_scale(1e4, lang)  # the by-year table states assets in 万元
 wide = (
     by_year.with_columns(pl.when(pl.col("unit") == "元").then(pl.col("value") / money_div)
                          .otherwise(pl.col("value")).alias("shown"),
@@ -252,29 +254,36 @@ if quotes.height:
     box = st.expander(tr("quote_table"), key="ag_box_quotes", on_change="rerun")
     if box.open:
         with box:
-            st.dataframe(quotes.drop("base_name_en" if zh else "base_name_zh"), hide_index=True, width="stretch",
-                         column_config={
-                             "published_value": st.column_config.NumberColumn("文件比值(倍)" if zh else "Stated (×)",
-                                                                              format="%.2f"),
-                             "warehouse_value": st.column_config.NumberColumn("仓库比值(倍)" if zh
-                                                                              else "Warehouse (×)", format="%.2f"),
-                             "period_start": st.column_config.DateColumn("期间起" if zh else "From", format="YYYY-MM-DD"),
-                             "period_end": st.column_config.DateColumn("期间止" if zh else "To", format="YYYY-MM-DD"),
-                             "quote": st.column_config.TextColumn("原文" if zh else "Quote", width="large"),
-                             **{c: st.column_config.NumberColumn(c, format="%d") for c in
-                                ("prior_years", "need_first_year", "need_last_year", "data_first_year",
-                                 "data_last_year", "prior_years_held", "period_value")},
-                         })
-            frame.downloads(quotes, f"扫黑除恶文件比值_{scope.region or '全部'}", lang, key="ag_quotes")
+            quote_table = quotes.select(
+                "quote", "region_name", "period_start", "period_end", "published_value", "warehouse_value",
+                pl.col("base_name_zh" if zh else "base_name_en").alias("base_name"), "prior_years",
+                "need_first_year", "need_last_year", "data_first_year", "data_last_year", "prior_years_held",
+                "period_value", "figure_id", "indicator")
+            st.dataframe(quote_table, hide_index=True, width="stretch", column_config={
+                "quote": st.column_config.TextColumn("原文" if zh else "Quote", width="medium"),
+                "region_name": st.column_config.TextColumn("地区" if zh else "Region"),
+                "period_start": st.column_config.DateColumn("期间起" if zh else "From", format="YYYY-MM-DD"),
+                "period_end": st.column_config.DateColumn("期间止" if zh else "To", format="YYYY-MM-DD"),
+                "published_value": st.column_config.NumberColumn("文件比值(倍)" if zh else "Stated (×)", format="%.2f"),
+                "warehouse_value": st.column_config.NumberColumn("仓库比值(倍)" if zh else "Warehouse (×)",
+                                                                 format="%.2f"),
+                "base_name": st.column_config.TextColumn("比较的指标" if zh else "Indicator compared"),
+                **{c: st.column_config.NumberColumn(tr(f"q_{c}"), format="%d") for c in
+                   ("prior_years", "need_first_year", "need_last_year", "data_first_year", "data_last_year",
+                    "prior_years_held", "period_value")},
+                "figure_id": st.column_config.TextColumn("编号" if zh else "ID"),
+                "indicator": st.column_config.TextColumn("指标代码" if zh else "Code"),
+            })
+            frame.downloads(quote_table, f"扫黑除恶文件比值_{scope.region or '全部'}", lang, key="ag_quotes")
 
 phase_cmp = queries.run("anti_gang_phase_compare", region=scope.region)
 st.markdown(f"##### {tr('phase_ratio_head')}")
 if phase_cmp.height:
     st.plotly_chart(agc.phase_ratio_bars(phase_cmp, lang), width="stretch", key="ag_phase_ratio")
-    phase_table = phase_cmp.select(
-        "indicator", pl.col("name_zh" if zh else "name_en").alias("name"), "unit", "special_total",
-        "special_yearly_avg", "routine_total", "routine_yearly_avg",
-        (pl.col("routine_vs_special") * 100).alias("routine_vs_special_pct"))
+    phase_table = agc.yuan_rows_in_wan(phase_cmp.select(
+        pl.col("name_zh" if zh else "name_en").alias("name"), "unit", "special_total", "special_yearly_avg",
+        "routine_total", "routine_yearly_avg", (pl.col("routine_vs_special") * 100).alias("routine_vs_special_pct"),
+        "indicator"), ["special_total", "special_yearly_avg", "routine_total", "routine_yearly_avg"], lang)
     sa, sb = spans["special"]
     ra, rb = spans["routine"]
     box = st.expander(tr("phase_table"), key="ag_box_phase", on_change="rerun")
@@ -299,11 +308,9 @@ if phase_cmp.height:
 
 ratios = queries.run("anti_gang_ratios", region=scope.region, first_year=first, last_year=last)
 st.markdown(f"##### {tr('ratios_head')}({years_label})" if zh else f"##### {tr('ratios_head')} ({years_label})")
-ratio_cols = st.columns(4)
+ratio_cols = st.container(key="ag_counters_ratios").columns(4)
 for i, r in enumerate(ratios.iter_rows(named=True)):
-    unit = r["unit_zh" if zh else "unit_en"]
-    shown = "—" if r["ratio_value"] is None else (f"{r['ratio_value']:,.1f}%" if unit == "%"
-                                                  else f"{r['ratio_value']:,.2f} {unit}")
+    shown = agc.ratio_text(r["ratio_value"], r["unit_zh" if zh else "unit_en"])
     ratio_cols[i % 4].metric(r["name_zh" if zh else "name_en"], shown, help=tr(
         "ratio_help", num=r["numerator_name_zh" if zh else "numerator_name_en"],
         nv=agc.value_text(r["numerator_value"], catalog[r["numerator"]]["unit"], lang),

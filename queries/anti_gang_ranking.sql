@@ -1,6 +1,6 @@
 -- Sub-regions of a place ranked by each anti-gang tally per 10万 residents (2020 census), the raw count beside it
 -- grain: one row per sub-region and indicator (base indicators and the sums 集团+团伙, 黑+集团+团伙)
--- params: $parent (code whose sub-regions are ranked, '' = provinces), $child_level (province | prefecture | county), $first_year, $last_year (inclusive)
+-- params: $parent (ranked place; '' = provinces), $child_level (province|prefecture|county), $first_year, $last_year
 with derived_part (part, indicator) as (  -- the sums of antigang_summary.sql and sources_reconciliation.sql
     values
         ('ag_evil_group', 'ag_evil_group_gang'),

@@ -207,3 +207,14 @@ def test_english(warehouse_built):
     values = counters(at)
     assert values["Mafia-type organisations broken up"][0] == "166"
     assert values["Mafia-type organisations broken up"][1].startswith("published: 166")
+
+
+def test_tallies_table_money_in_wan_and_per_capita(warehouse_built):
+    at = page({"region": "532900", "phase": "special"})
+    tallies = table_with(at, "published_value")
+    assets = tallies[tallies["indicator"] == "ag_assets_yuan"].iloc[0]
+    assert assets["unit"] == "万元" and assets["value"] == 71600 and assets["published_value"] == 71600
+    assert assets["check"] == "✓ 一致" and assets["qualifier"] == ""
+    black = tallies[tallies["indicator"] == "ag_black_org"].iloc[0]
+    population = black["value"] * 1e5 / black["per_100k"]
+    assert population == pytest.approx(sum(r for r in table_with(at, "rank_per_100k")["population"]))

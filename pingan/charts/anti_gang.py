@@ -90,6 +90,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "ratio_table": ("比值表", "Ratio table"),
     "ratio_help": ("= {num}({nv})÷ {den}({dv}),{years}合计。", "= {num} ({nv}) ÷ {den} ({dv}), totals for {years}."),
     "quote_table": ("文件比值表", "Document ratio table"),
+    "q_prior_years": ("比较的前期年数", "Prior years compared"),
+    "q_need_first_year": ("需要的起始年", "Needed from"),
+    "q_need_last_year": ("需要的截止年", "Needed to"),
+    "q_data_first_year": ("仓库数据起始年", "Data from"),
+    "q_data_last_year": ("仓库数据截止年", "Data to"),
+    "q_prior_years_held": ("已有前期年数", "Prior years held"),
+    "q_period_value": ("期间合计", "Period total"),
     "cumulative": ("累计", "Cumulative"),
     "special": ("专项斗争", "Special campaign"),
     "routine": ("常态化", "Routine"),
@@ -110,13 +117,13 @@ UNIT_EN = {"个": "", "起": "cases", "人": "people", "件": "cases", "元": "y
 PHASE_COLOUR = {"special": CATEGORICAL[0], "routine": CATEGORICAL[1]}
 PREFIX_QUALIFIERS = ("约", "近", "超")
 # Long indicator names (涉黑涉恶腐败和“保护伞”处理人数) wrap instead of being cut off, and the values shrink a
-# little so that 1,555.58亿元 fits a fifth of the page. Scoped to the counters' container.
+# little so that 1,555.58亿元 fits a fifth of the page. Scoped to the containers keyed ag_counters*.
 _COUNTER_CSS = """<style>
-.st-key-ag_counters [data-testid="stMetricLabel"] [data-testid="stMarkdownContainer"] p {
+[class*="st-key-ag_counters"] [data-testid="stMetricLabel"] [data-testid="stMarkdownContainer"] p {
     white-space: normal; overflow: visible; text-overflow: clip; line-height: 1.3; }
-.st-key-ag_counters [data-testid="stMetricLabel"] { min-height: %(label)s; align-items: flex-start; }
-.st-key-ag_counters [data-testid="stMetricValue"] { font-size: %(value)s; }
-.st-key-ag_counters [data-testid="stMarkdownContainer"] p strong { font-size: 1.05rem; }
+[class*="st-key-ag_counters"] [data-testid="stMetricLabel"] { min-height: %(label)s; align-items: flex-start; }
+[class*="st-key-ag_counters"] [data-testid="stMetricValue"] { font-size: %(value)s; }
+[class*="st-key-ag_counters"] [data-testid="stMarkdownContainer"] p strong { font-size: 1.05rem; }
 </style>"""
 
 
@@ -165,6 +172,23 @@ def scale_for(unit: str, values, lang: str) -> tuple[float, str]:
         vals = [abs(float(v)) for v in values if v is not None]
         return money_scale(max(vals, default=0.0), lang)
     return 1.0, unit_label(unit, lang)
+
+
+def yuan_rows_in_wan(df: pl.DataFrame, columns: list[str], lang: str) -> pl.DataFrame:
+    """Tables that mix units state money in 万元: rows whose unit is 元 are divided by 10,000."""
+    money = pl.col("unit") == "元"
+    return df.with_columns(
+        *[pl.when(money).then(pl.col(c) / 1e4).otherwise(pl.col(c)).alias(c) for c in columns],
+        pl.when(money).then(pl.lit(money_scale(1e4, lang)[1])).otherwise(pl.col("unit")).alias("unit"))
+
+
+def ratio_text(v, unit: str) -> str:
+    """A ratio with its unit: 22.6%, 1.55 人/件, 3,835 万元/个."""
+    if v is None:
+        return "—"
+    if unit == "%":
+        return f"{v:,.1f}%"
+    return f"{v:,.0f} {unit}" if abs(v) >= 100 else f"{v:,.2f} {unit}"
 
 
 def value_text(v, unit: str, lang: str) -> str:
