@@ -8,7 +8,7 @@ from datetime import date
 import polars as pl
 import streamlit as st
 
-from pingan import fmt, frame, periods, queries
+from pingan import auth, fmt, frame, periods, queries
 from pingan.charts import CATEGORICAL
 from pingan.charts import disputes as charts
 from pingan.i18n import t
@@ -157,6 +157,15 @@ def ind_name(code: str) -> str:
 regs = frame.regions()
 short = dict(zip(regs["code"].to_list(), regs["short_name"].to_list()))
 parent_of = dict(zip(regs["code"].to_list(), regs["parent_code"].to_list()))
+ancestors = {r["code"]: (r["code"], r["prefecture_code"], r["province_code"]) for r in regs.iter_rows(named=True)}
+account = auth.current_account()
+
+
+def visible(code: str) -> bool:
+    """Inside the account's region scope: a 大理州 account compares with its own counties, not with 昆明."""
+    return account is None or not account.region or account.region in ancestors.get(code, ())
+
+
 
 # ---- page filters (sidebar, under the shared scope), kept in the link --------------------------------------------
 with st.spinner(tx("loading")):
@@ -169,7 +178,7 @@ cat_names = dict(zip(by_cat["category"].to_list(), by_cat["name_en" if lang == "
 same_level = regs.filter((pl.col("level") == scope.level) & (pl.col("code") != scope.region))
 if scope.level in ("prefecture", "county"):
     same_level = same_level.filter(pl.col("parent_code") == parent_of.get(scope.region))
-siblings = [] if scope.level == "all" else same_level["code"].to_list()
+siblings = [] if scope.level == "all" else [c for c in same_level["code"].to_list() if visible(c)]
 cmp_options = ["previous", "year_ago"] + siblings
 url_choice("disputes_category", "category", [""] + list(cat_names), "")
 url_choice("disputes_cmp", "cmp", cmp_options, "previous")
@@ -238,12 +247,17 @@ def published_text(v, unit: str, qualifier: str, decimals: int) -> str:
     return f"{fmt.count_zh(v)}{qual}{unit}" if zh else f"{fmt.count_en(v)} {qual}".strip()
 
 
-pub = queries.run("disputes_published_figures").with_columns(
-    pl.struct("published_value", "unit", "qualifier", "decimals").map_elements(
-        lambda s: published_text(s["published_value"], s["unit"], s["qualifier"], s["decimals"]),
-        return_dtype=pl.Utf8).alias("published_text"))
-here = pub.filter((pl.col("region_code") == scope.region) & (pl.col("period_start") == P.start)
-                  & (pl.col("period_end") == P.end))
+def published_check(region: str, start: date, end: date) -> pl.DataFrame:
+    return queries.run("disputes_published_figures", region=region, start=start, end=end).with_columns(
+        pl.struct("published_value", "unit", "qualifier", "decimals").map_elements(
+            lambda s: published_text(s["published_value"], s["unit"], s["qualifier"], s["decimals"]),
+            return_dtype=pl.Utf8).alias("published_text"))
+
+
+published = queries.run("disputes_published_list", region="")  # every figure the account may see
+is_here = ((pl.col("region_code") == scope.region) & (pl.col("period_start") == P.start)
+           & (pl.col("period_end") == P.end))
+here = published_check(scope.region, P.start, P.end) if published.filter(is_here).height else pl.DataFrame()
 if here.height:
     with st.container(border=True):
         st.markdown(f"**{tx('published')}**")
@@ -276,10 +290,14 @@ with st.expander(tx("definitions")):
         if row["domain"] == "disputes"))
     if "排查" not in rate_ind["definition_zh"]:
         st.warning(tx("catalog_mismatch", rate=ind_name("dispute_success_rate")), icon="⚠️")
-    evidence = pub.filter((pl.col("indicator") == "dispute_success_rate")
-                          & pl.col("rate_over_identified_pct").is_not_null()).with_columns(
-        (pl.col("period_start").dt.strftime("%Y-%m") + " — " + pl.col("period_end").dt.strftime("%Y-%m"))
-        .alias("period"))
+    rates = published.filter((pl.col("indicator") == "dispute_success_rate")
+                             & (pl.col("period_start") >= date(scope.first_year, 1, 1)))
+    checks = [published_check(r, a, b) for r, a, b in rates.select("region_code", "period_start", "period_end")
+              .unique(maintain_order=True).iter_rows()]
+    evidence = pl.concat(checks).filter(
+        (pl.col("indicator") == "dispute_success_rate") & pl.col("rate_over_identified_pct").is_not_null()
+    ).with_columns((pl.col("period_start").dt.strftime("%Y-%m") + " — " + pl.col("period_end").dt.strftime("%Y-%m"))
+                   .alias("period")) if checks else pl.DataFrame()
     if evidence.height:
         st.markdown(f"**{tx('evidence')}**")
         st.dataframe(
@@ -356,8 +374,8 @@ if years.height > 1:
 
 # ---- ② success by sub-region against the target ---------------------------------------------------------------------
 st.subheader(tx("s_target"))
-rank_region, rank_level, highlight = scope.region, scope.child_level, ""
-if scope.level == "county":
+rank_region, rank_level, highlight = scope.region, scope.child_level or "county", ""  # a county alone: itself
+if scope.level == "county" and visible(parent_of.get(scope.region, "")):
     rank_region, rank_level, highlight = parent_of.get(scope.region, ""), "county", scope.region
     st.caption(tx("siblings_note"))
 with st.spinner(tx("loading")):

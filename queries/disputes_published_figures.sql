@@ -1,59 +1,45 @@
--- Published dispute figures beside the warehouse's value for the same place and period, under the page's definitions
--- grain: one row per published dispute figure; warehouse columns are null where the cases do not cover the period
--- params: none
+-- Published dispute figures for one place and period, beside the warehouse's value under the same definitions
+-- grain: one row per published dispute figure of exactly this region and period (ask disputes_published_list first:
+-- usually there is none, and this query scans the place's cases either way)
+-- params: $region (six-digit code), $start, $end (inclusive dates: the figure's period exactly)
 -- Same definitions as sources_reconciliation: a case belongs to the period of its 登记 date; 化解成功率 = resolved ÷
 -- identified; a rate "以上" over several years must hold in every year, so it is compared with the lowest year.
--- rate_over_accepted_pct shows what the rate would be with 受理 as the denominator (it does not match the sources).
+-- rate_over_accepted_pct is what the rate would be with 受理 as the denominator (it does not match the sources).
+-- Warehouse columns are null unless the cases cover every year of the period.
 with fig as (
     select
         figure_id, article, region_code, region_name, indicator, value, unit, qualifier,
         period_start, period_end, decimals, quote,
     from published_figure
-    where indicator in ('dispute_identified', 'dispute_accepted', 'dispute_mediated', 'dispute_resolved',
-                        'dispute_followed_up', 'dispute_success_rate')
+    where region_code = $region
+        and period_start = $start
+        and period_end = $end
+        and indicator in ('dispute_identified', 'dispute_accepted', 'dispute_mediated', 'dispute_resolved',
+                          'dispute_followed_up', 'dispute_success_rate')
 ),
-place as (
-    select distinct region_code, period_start, period_end
-    from fig
-),
-place_county as (
-    select p.region_code, p.period_start, p.period_end, r.code as county_code
-    from place as p
-    join region as r
-        on r.level = 'county'
-        and p.region_code in (r.province_code, r.prefecture_code, r.code)
-),
-place_year as (
+by_year as (
     select
-        pc.region_code,
-        pc.period_start,
-        pc.period_end,
-        year(d.identified_date) as case_year,
+        year(identified_date) as case_year,
         count(*) as identified,
-        count(d.accepted_date) as accepted,
-        count(d.mediated_date) as mediated,
-        count(*) filter (where d.outcome = 'resolved') as resolved,
-        count(d.followup_date) as followed_up,
-    from place_county as pc
-    join dispute_case as d
-        on d.county_code = pc.county_code
-        and d.identified_date between pc.period_start and pc.period_end
-    group by pc.region_code, pc.period_start, pc.period_end, year(d.identified_date)
+        count(accepted_date) as accepted,
+        count(mediated_date) as mediated,
+        count(*) filter (where outcome = 'resolved') as resolved,
+        count(followup_date) as followed_up,
+    from dispute_case
+    where ($region = '' or province_code = $region or prefecture_code = $region or county_code = $region)
+        and identified_date between $start and $end
+    group by year(identified_date)
 ),
-place_total as (
+total as (
     select
-        region_code,
-        period_start,
-        period_end,
         sum(identified) as identified,
         sum(accepted) as accepted,
         sum(mediated) as mediated,
         sum(resolved) as resolved,
         sum(followed_up) as followed_up,
         min(100.0 * resolved / identified) as lowest_year_rate_pct,
-    from place_year
-    group by region_code, period_start, period_end
-    having min(case_year) = year(period_start) and max(case_year) = year(period_end)  -- data covers the period
+        min(case_year) = year($start) and max(case_year) = year($end) as covers_period,
+    from by_year
 ),
 valued as (
     select
@@ -75,10 +61,7 @@ valued as (
                      else 100.0 * t.resolved / t.identified end
         end as warehouse_value,
     from fig as f
-    left join place_total as t
-        on t.region_code = f.region_code
-        and t.period_start = f.period_start
-        and t.period_end = f.period_end
+    left join total as t on t.covers_period
 )
 select
     v.figure_id,
@@ -110,4 +93,4 @@ select
     v.lowest_year_rate_pct,
 from valued as v
 left join indicator as i on i.code = v.indicator
-order by v.region_code, v.period_start, v.period_end, v.indicator
+order by v.indicator

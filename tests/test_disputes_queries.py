@@ -196,16 +196,33 @@ def test_oldest_open_cases(run_query):
 
 
 def test_published_figures_reproduced_under_page_definitions(run_query):
-    pub = run_query("disputes_published_figures")
-    recon = run_query("sources_reconciliation").filter(pl.col("indicator").str.starts_with("dispute_"))
-    both = pub.join(recon.select("figure_id", pl.col("warehouse_value").alias("recon_value")), on="figure_id")
-    assert both.height == pub.height == 11
-    assert both.filter(pl.col("warehouse_value").is_not_null()).select(
-        (pl.col("warehouse_value") - pl.col("recon_value")).abs().max()).item() < 1e-9
-    calibrated = pub.filter(pl.col("warehouse_value").is_not_null())
-    assert calibrated["matches"].all() and calibrated.height == 10
-    yulin = pub.filter(pl.col("figure_id") == "yulin_033").row(0, named=True)
-    assert round(yulin["rate_over_identified_pct"], 2) == yulin["published_value"] == 97.12
-    assert round(yulin["rate_over_accepted_pct"], 2) == 99.61
-    ningxia = pub.filter(pl.col("figure_id") == "ningxia_017").row(0, named=True)
-    assert ningxia["warehouse_value"] == ningxia["lowest_year_rate_pct"] >= 97
+    listed = run_query("disputes_published_list", region="")
+    recon = run_query("sources_reconciliation", region="").filter(pl.col("indicator").str.starts_with("dispute_"))
+    assert sorted(listed["figure_id"]) == sorted(recon["figure_id"]) and listed.height == 11
+    places = listed.select("region_code", "period_start", "period_end").unique()
+    checks = pl.concat([run_query("disputes_published_figures", region=r, start=a, end=b)
+                        for r, a, b in places.iter_rows()])
+    assert sorted(checks["figure_id"]) == sorted(listed["figure_id"])
+    both = checks.join(recon.select("figure_id", pl.col("warehouse_value").alias("recon_value")), on="figure_id")
+    assert (both["warehouse_value"].is_null() == both["recon_value"].is_null()).all()
+    assert both.select((pl.col("warehouse_value") - pl.col("recon_value")).abs().max()).item() < 1e-9
+    covered = checks.filter(pl.col("warehouse_value").is_not_null())
+    assert covered["matches"].all() and covered.height == 10
+
+
+def test_yulin_rate_is_over_identified_not_accepted(run_query):
+    yulin = run_query("disputes_published_figures", region="450900", start=date(2022, 1, 1),
+                      end=date(2022, 6, 30))
+    assert sorted(yulin["figure_id"]) == ["yulin_031", "yulin_032", "yulin_033"]
+    rate = yulin.filter(pl.col("figure_id") == "yulin_033").row(0, named=True)
+    assert round(rate["rate_over_identified_pct"], 2) == rate["published_value"] == 97.12
+    assert round(rate["rate_over_accepted_pct"], 2) == 99.61
+    ningxia = run_query("disputes_published_figures", region="640000", start=date(2017, 1, 1),
+                        end=date(2021, 12, 31))
+    rate = ningxia.filter(pl.col("figure_id") == "ningxia_017").row(0, named=True)
+    assert rate["warehouse_value"] == rate["lowest_year_rate_pct"] >= 97
+
+
+def test_nothing_published_for_most_places(run_query):
+    assert set(run_query("disputes_published_list", region="450000")["region_code"]) == {"450900"}
+    assert run_query("disputes_published_figures", region="640104", **Y2022).height == 0
