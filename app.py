@@ -1,61 +1,168 @@
-"""平安驾驶舱 entry point: page config, warehouse on first start, shared scope filter, navigation."""
+"""平安驾驶舱 entry point: start-up checks, warehouse on first start, login and roles, navigation.
+
+`streamlit run app.py` first imports this file as a module (it defines an st.App), which is where the
+start-up checks run; every session then runs it as the main script.
+"""
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import streamlit as st
 
-from pingan import warehouse
-from pingan.i18n import t
-
 ROOT = Path(__file__).resolve().parent
 
-# (file, url path, i18n key). Pages arrive with their issues; only files that exist are registered.
-# No page icons: emoji need a colour-emoji font that the users' machines may lack, and :material/ icons
-# fetch a web font (the network is air-gapped).
+# (file, url path, i18n key, permission). Only files that exist are registered. No page icons: emoji need
+# a colour-emoji font the users' machines may lack, and :material/ icons fetch a web font (air-gapped).
 PAGES = [
-    ("pages/overview.py", "", "page_overview"),
-    ("pages/grid.py", "grid", "page_grid"),
-    ("pages/disputes.py", "disputes", "page_disputes"),
-    ("pages/anti_gang.py", "anti_gang", "page_anti_gang"),
-    ("pages/satisfaction.py", "satisfaction", "page_satisfaction"),
-    ("pages/sql.py", "sql", "page_sql"),
-    ("pages/screen.py", "screen", "page_screen"),
-    ("pages/sources.py", "sources", "page_sources"),
-    ("pages/data.py", "data", "page_data"),
+    ("pages/overview.py", "", "page_overview", "view"),
+    ("pages/grid.py", "grid", "page_grid", "view"),
+    ("pages/disputes.py", "disputes", "page_disputes", "view"),
+    ("pages/anti_gang.py", "anti_gang", "page_anti_gang", "view"),
+    ("pages/satisfaction.py", "satisfaction", "page_satisfaction", "view"),
+    ("pages/sql.py", "sql", "page_sql", "sql"),
+    ("pages/screen.py", "screen", "page_screen", "screen"),
+    ("pages/sources.py", "sources", "page_sources", "view"),
+    ("pages/data.py", "data", "page_data", "import"),
+    ("pages/admin.py", "admin", "page_admin", "accounts"),
 ]
 
-st.set_page_config(page_title="平安驾驶舱", layout="wide")
+if __name__ != "__main__":
+    # Server start (st.App mode): refuse to serve beyond this machine without accounts, and start building
+    # the warehouse before the first visitor arrives.
+    from pingan import startup
 
+    startup.check_or_exit()
+    startup.build_in_background()
+    app = st.App(__file__)
+else:
+    from pingan import audit, auth, queries, warehouse
+    from pingan.i18n import t
 
-@st.cache_resource(show_spinner=False)
-def _ensure_warehouse() -> str | None:
-    """Build the warehouse once per server when it is missing or broken; returns a notice or None."""
-    return warehouse.ensure()
+    st.set_page_config(page_title="平安驾驶舱", layout="wide")
 
+    @st.cache_resource(show_spinner=False)
+    def _ensure_warehouse() -> str | None:
+        """Build the warehouse once per server when it is missing or broken; returns a notice or None."""
+        return warehouse.ensure()
 
-def main() -> None:
-    lang = st.session_state.get("lang", st.query_params.get("lang", "zh"))
-    with st.spinner(t("building", lang)):
+    def _warehouse_ready(lang: str) -> None:
+        with st.spinner(t("building", lang)):
+            try:
+                notice = _ensure_warehouse()
+                if warehouse.current_path() is None or not warehouse.current_path().exists():
+                    _ensure_warehouse.clear()
+                    notice = _ensure_warehouse()
+            except Exception as exc:  # a broken build must not leave a traceback on screen
+                _ensure_warehouse.clear()
+                st.error(f"数据仓库无法构建:{exc}")
+                st.stop()
+        if notice and not st.session_state.get("_notice_shown"):
+            st.toast(notice)
+            st.session_state["_notice_shown"] = True
+
+    def _login_form(lang: str) -> None:
+        st.title("平安驾驶舱")
+        st.caption("请登录。账户由管理员开通;连续 5 次输错密码将锁定 15 分钟。")
+        with st.form("login"):
+            user = st.text_input("用户名", key="login_user")
+            password = st.text_input("密码", type="password", key="login_password")
+            submitted = st.form_submit_button("登录", type="primary")
+        if submitted:
+            try:
+                acct = auth.authenticate(user.strip(), password)
+            except auth.AuthError as exc:
+                audit.record(user.strip()[:64], "login_failed", {"reason": str(exc)})
+                st.error(str(exc))
+            else:
+                now = time.time()
+                st.session_state.update(account=acct, login_at=now, last_seen=now)
+                audit.record(acct.username, "login", {"region": acct.region}, role=acct.role)
+                st.rerun()
+        if "auth" in st.secrets:  # optional single sign-on (OIDC) configured in .streamlit/secrets.toml
+            if st.button("单点登录"):
+                st.login()
+        st.stop()
+
+    def _account(lang: str) -> auth.Account:
+        """The session's account: local demo mode without accounts, a screen token, SSO or a login."""
+        if not auth.accounts_configured():
+            return auth.LOCAL_DEMO
+        token = st.query_params.get("token")
+        if token:
+            try:
+                acct = auth.screen_account(token)
+            except auth.AuthError as exc:
+                st.error(str(exc))
+                st.stop()
+            if st.session_state.get("account") != acct:
+                audit.record(acct.username, "login", {"via": "screen token", "region": acct.region}, role="screen")
+            st.session_state.update(account=acct, login_at=time.time(), last_seen=time.time())
+            return acct
+        acct = st.session_state.get("account")
+        if acct is None and "auth" in st.secrets and getattr(st.user, "is_logged_in", False):
+            local = {u["username"]: u for u in auth.list_users()}
+            name = st.user.get("preferred_username") or st.user.get("email") or ""
+            if name in local and not local[name]["disabled"]:
+                u = local[name]
+                acct = auth.Account(name, u["role"], u["region"], u["display_name"])
+                st.session_state.update(account=acct, login_at=time.time(), last_seen=time.time())
+                audit.record(name, "login", {"via": "sso"}, role=acct.role)
+            else:
+                st.error(f"单点登录账户“{name}”尚未在本系统开通,请联系管理员。")
+                st.stop()
+        if acct is None:
+            _login_form(lang)
+        now = time.time()
+        if auth.session_expired(st.session_state["login_at"], st.session_state["last_seen"], now):
+            audit.record(acct.username, "session_expired", role=acct.role)
+            for k in ("account", "login_at", "last_seen"):
+                st.session_state.pop(k, None)
+            st.warning("会话已过期,请重新登录。")
+            _login_form(lang)
+        st.session_state["last_seen"] = now
+        return acct
+
+    def _sidebar_account(acct: auth.Account, lang: str) -> None:
+        with st.sidebar:
+            if acct is auth.LOCAL_DEMO:
+                st.info("本地演示模式:未配置账户,仅本机(127.0.0.1)可访问。", icon=None)
+                return
+            scope = acct.region or "全部"
+            st.caption(f"{acct.display_name}({auth.ROLE_NAMES[acct.role]},范围 {scope})")
+            if acct.role != "screen" and st.button("退出登录", key="logout"):
+                audit.record(acct.username, "logout", role=acct.role)
+                for k in ("account", "login_at", "last_seen"):
+                    st.session_state.pop(k, None)
+                st.rerun()
+
+    def main() -> None:
+        auth.set_provider(lambda: st.session_state.get("account_active"))
+        lang = st.session_state.get("lang", st.query_params.get("lang", "zh"))
+        _warehouse_ready(lang)
+        acct = _account(lang)
+        st.session_state["account_active"] = acct
+        allowed = [p for p in PAGES if (ROOT / p[0]).exists() and acct.can(p[3])
+                   or (p[1] == "screen" and acct.can("view") and (ROOT / p[0]).exists())]
+        pages = [st.Page(str(ROOT / f), title=t(key, lang), default=(i == 0),
+                         **({} if i == 0 else {"url_path": url}))
+                 for i, (f, url, key, _) in enumerate(allowed)]
+        if acct.role == "screen":  # the wall account sees one page, at its usual address /screen
+            wall = st.Page(str(ROOT / "pages/screen.py"), title=t("page_screen", lang), url_path="screen")
+
+            def home() -> None:
+                st.switch_page(wall)
+
+            pages = [st.Page(home, title=t("page_screen", lang), default=True), wall]
+        nav = st.navigation(pages)
+        if st.session_state.get("_last_page") != nav.url_path:
+            st.session_state["_last_page"] = nav.url_path
+            audit.record(acct.username, "page_view", {"page": nav.url_path or "/"}, role=acct.role)
+        _sidebar_account(acct, lang)
         try:
-            notice = _ensure_warehouse()
-        except Exception as exc:  # a broken build must not leave a traceback on screen
-            _ensure_warehouse.clear()
-            st.error(f"数据仓库无法构建:{exc}")
-            st.stop()
-    if warehouse.current_path() is None or not warehouse.current_path().exists():
-        _ensure_warehouse.clear()
-        notice = warehouse.ensure()
-    if notice and not st.session_state.get("_notice_shown"):
-        st.toast(notice)
-        st.session_state["_notice_shown"] = True
-    pages = [
-        st.Page(str(ROOT / f), title=t(key, lang), default=True) if url == "" else
-        st.Page(str(ROOT / f), title=t(key, lang), url_path=url)
-        for f, url, key in PAGES
-        if (ROOT / f).exists()
-    ]
-    st.navigation(pages).run()
+            nav.run()
+        except queries.ScopeError as exc:
+            audit.record(acct.username, "scope_refused", {"page": nav.url_path, "reason": str(exc)}, role=acct.role)
+            st.error(str(exc))
 
-
-main()
+    main()

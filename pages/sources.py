@@ -8,7 +8,7 @@ scope = frame.scope_filter()
 lang = scope.lang
 zh = lang == "zh"
 
-figs = queries.run("sources_reconciliation")
+figs = queries.run("sources_reconciliation", region=scope.region)
 articles = {"qinghai": "青海", "ningxia": "宁夏", "yunnan": "云南", "dali": "大理州", "yulin": "玉林",
             "puyang": "濮阳", "ganzhou": "赣州", "qingyang": "庆阳", "longnan": "陇南"}
 st.title("公开数据来源与核对" if zh else "Published figures and reconciliation")
@@ -36,10 +36,6 @@ only = f2.selectbox("显示" if zh else "Show", ["all", "calibrated", "comparabl
 text = f3.text_input("搜索引语或指标" if zh else "Search quote or indicator", key="src_text")
 
 view = figs
-if scope.region:
-    regs = frame.regions().filter(pl.col("code") == scope.region)
-    prov = regs["province_code"][0] if regs.height else scope.region
-    view = view.filter(pl.col("region_code").str.starts_with(prov[:2]))
 if pick_articles:
     view = view.filter(pl.col("article").is_in(pick_articles))
 if only == "calibrated":

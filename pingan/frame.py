@@ -8,7 +8,7 @@ from datetime import date
 import polars as pl
 import streamlit as st
 
-from . import periods, queries
+from . import auth, periods, queries
 from .i18n import t
 
 LEVEL_CHILD = {"all": "province", "province": "prefecture", "prefecture": "county", "county": None}
@@ -76,17 +76,44 @@ def _period_label(token: str, lang_: str) -> str:
     return periods.label_zh(p)
 
 
+def _locked(regs: pl.DataFrame) -> dict[str, str]:
+    """The levels an account's region scope fixes: {'province': '530000', 'prefecture': '532900'} …"""
+    acct = auth.current_account()
+    if acct is None or not acct.region:
+        return {}
+    row = regs.filter(pl.col("code") == acct.region)
+    if row.height == 0:
+        return {"province": acct.region}
+    r = row.row(0, named=True)
+    out = {"province": r["province_code"]}
+    if r["level"] in ("prefecture", "county"):
+        out["prefecture"] = r["prefecture_code"]
+    if r["level"] == "county":
+        out["county"] = r["code"]
+    return out
+
+
 def _apply_url(regs: pl.DataFrame, first: int, last: int) -> None:
     """Copy a link's region/from/to/lang into the widgets' state, refusing what does not exist."""
     qp = st.query_params
     url = tuple(qp.get(k, "") for k in _URL_KEYS)
-    if not any(url) or st.session_state.get("_url_written") == url:
+    written = st.session_state.get("_url_written")
+    if not any(url) or written == url:
         return
+    if written is not None:
+        # Later runs: a page switch may drop parameters from the address; only what the link states and
+        # differs from what we wrote counts as a new request, the rest of the scope stays.
+        changed = [k for k, v, w in zip(_URL_KEYS, url, written) if k in qp and v != w]
+        if not changed:
+            return
+        url = tuple(v if k in qp else w for k, v, w in zip(_URL_KEYS, url, written))
     region, frm, to, lang_ = url
     st.session_state["lang"] = "en" if lang_ == "en" else "zh"
     msgs = []
     by_code = {r["code"]: r for r in regs.iter_rows(named=True)}
-    if region and region not in by_code:
+    acct = auth.current_account()
+    outside = bool(region and acct is not None and acct.region and not queries.within(region, acct.region))
+    if region and (region not in by_code or outside):  # unknown, or outside the account's scope
         msgs.append(t("unknown_region", st.session_state["lang"], code=region[:20]))
         region = ""
     row = by_code.get(region)
@@ -119,32 +146,47 @@ def scope_filter() -> Scope:
     """Render the sidebar scope filter (province → prefecture → county, period) and return the scope."""
     regs = regions()
     first, last = data_years()
+    # A page switch makes new widgets that ignore the old widgets' values unless they are assigned
+    # again before the widgets are drawn (Streamlit's documented multipage workaround); keep a copy too.
+    for k, v in st.session_state.get("_scope_saved", {}).items():
+        st.session_state[k] = st.session_state.get(k, v)
     _apply_url(regs, first, last)
     lang_ = st.session_state.setdefault("lang", "zh")
     st.session_state.setdefault("scope_from", str(last))
     st.session_state.setdefault("scope_to", str(last))
+    lock = _locked(regs)
+    for level, code in lock.items():  # an account's scope pins these levels, whatever the URL says
+        key = f"scope_{level}"
+        if not st.session_state.get(key) or level != "county" and st.session_state.get(key) != code:
+            st.session_state[key] = code
+    if lock and "county" not in lock and st.session_state.get("scope_county") and not queries.within(
+            st.session_state["scope_county"], lock.get("prefecture") or lock["province"]):
+        st.session_state["scope_county"] = ""
     names = dict(zip(regs["code"].to_list(), regs["short_name" if lang_ == "zh" else "short_name"].to_list()))
     names[""] = t("all", lang_)
     sb = st.sidebar
     with sb:
         st.markdown(f"**{t('scope', lang_)}**")
-        provs = [""] + regs.filter(pl.col("level") == "province")["code"].to_list()
+        provs = [lock["province"]] if "province" in lock else \
+            [""] + regs.filter(pl.col("level") == "province")["code"].to_list()
         prov = st.selectbox(t("province", lang_), provs, key="scope_province",
-                            format_func=lambda c: names.get(c, c),
+                            format_func=lambda c: names.get(c, c), disabled="province" in lock,
                             on_change=_reset_below("scope_prefecture", "scope_county"))
-        prefs = [""] + (regs.filter((pl.col("level") == "prefecture") & (pl.col("province_code") == prov))
-                        ["code"].to_list() if prov else [])
+        prefs = [lock["prefecture"]] if "prefecture" in lock else \
+            [""] + (regs.filter((pl.col("level") == "prefecture") & (pl.col("province_code") == prov))
+                    ["code"].to_list() if prov else [])
         if st.session_state.get("scope_prefecture", "") not in prefs:
             st.session_state["scope_prefecture"] = ""
         pref = st.selectbox(t("prefecture", lang_), prefs, key="scope_prefecture",
-                            format_func=lambda c: names.get(c, c), disabled=not prov,
+                            format_func=lambda c: names.get(c, c), disabled=not prov or "prefecture" in lock,
                             on_change=_reset_below("scope_county"))
-        counties = [""] + (regs.filter((pl.col("level") == "county") & (pl.col("prefecture_code") == pref))
-                           ["code"].to_list() if pref else [])
+        counties = [lock["county"]] if "county" in lock else \
+            [""] + (regs.filter((pl.col("level") == "county") & (pl.col("prefecture_code") == pref))
+                    ["code"].to_list() if pref else [])
         if st.session_state.get("scope_county", "") not in counties:
             st.session_state["scope_county"] = ""
         county = st.selectbox(t("county", lang_), counties, key="scope_county",
-                              format_func=lambda c: names.get(c, c), disabled=not pref)
+                              format_func=lambda c: names.get(c, c), disabled=not pref or "county" in lock)
         options = _period_options(first, last)
         for k in ("scope_from", "scope_to"):
             if st.session_state[k] not in options:
@@ -174,6 +216,8 @@ def scope_filter() -> Scope:
         elif k in st.query_params:
             del st.query_params[k]
     st.session_state["_url_written"] = tuple(st.query_params.get(k, "") for k in _URL_KEYS)
+    st.session_state["_scope_saved"] = {k: st.session_state[k] for k in (
+        "scope_province", "scope_prefecture", "scope_county", "scope_from", "scope_to")}
     return Scope(region, name, level, period, st.session_state["lang"], first, last, prov, pref, county)
 
 

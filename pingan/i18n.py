@@ -31,6 +31,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "page_sql": ("自助查询", "SQL"),
     "page_screen": ("大屏", "Big screen"),
     "page_data": ("数据管理", "Data"),
+    "page_admin": ("账户与审计", "Accounts and audit"),
     "vs_previous": ("较上期", "vs previous period"),
     "target": ("目标", "Target"),
     "no_data": ("所选范围和期间没有数据。", "No data for this scope and period."),

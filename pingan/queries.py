@@ -27,6 +27,10 @@ class QueryError(RuntimeError):
     """A query that could not run; the message is for the user."""
 
 
+class ScopeError(QueryError):
+    """A request for rows outside the account's region scope."""
+
+
 @dataclass(frozen=True)
 class Query:
     name: str
@@ -36,6 +40,7 @@ class Query:
     header: str
     sql: str
     params: tuple[str, ...]
+    unscoped: bool  # header says `-- scope: none`: no region-specific rows (catalogs, build info)
 
 
 def _strip_comments(sql: str) -> str:
@@ -58,7 +63,8 @@ def load(name: str) -> Query:
     grain = next((h.split(":", 1)[1].strip() for h in header_lines if h.lower().startswith("grain:")), "")
     params = tuple(sorted(set(_PARAM.findall(_strip_comments(text)))))
     domain = name.split("_", 1)[0]
-    return Query(name, title, grain, domain, "\n".join(header_lines), text, params)
+    unscoped = any(h.lower().replace(" ", "") == "scope:none" for h in header_lines)
+    return Query(name, title, grain, domain, "\n".join(header_lines), text, params, unscoped)
 
 
 def catalog() -> list[Query]:
@@ -74,6 +80,52 @@ def _normalise(value):
     return value
 
 
+def _ancestry() -> dict[str, tuple[str, ...]]:
+    """Each region's code with its prefecture's and province's (for scope checks), per snapshot."""
+    snap = warehouse.snapshot_id()
+    if _ANCESTRY.get("snap") != snap:
+        cur = warehouse.cursor()
+        try:
+            rows = cur.execute("select code, prefecture_code, province_code from region").fetchall()
+        finally:
+            cur.close()
+        _ANCESTRY.clear()
+        _ANCESTRY.update(snap=snap, map={c: tuple(x for x in (c, f, p) if x) for c, f, p in rows})
+    return _ANCESTRY["map"]
+
+
+_ANCESTRY: dict = {}
+
+
+def within(region: str, scope: str) -> bool:
+    """Is `region` the scope itself or one of its sub-regions?"""
+    return not scope or scope in _ancestry().get(region, ())
+
+
+def enforce_scope(q: Query, params: dict) -> dict:
+    """Limit a query to the current account's region scope; refuse what lies outside it.
+
+    Every parameter whose name ends in `region` is checked; '' (everything) becomes the account's region.
+    A query without a region parameter may run for a scoped account only if its header says it holds no
+    region-specific rows (`-- scope: none`)."""
+    from . import auth
+
+    acct = auth.current_account()
+    if acct is None or not acct.region:
+        return params
+    region_params = [k for k in q.params if k.endswith("region")]
+    if not region_params and not q.unscoped:
+        raise ScopeError(f"查询 {q.name} 不按地区限定,您的账户(范围 {acct.region})不能使用")
+    out = dict(params)
+    for k in region_params:
+        value = str(out.get(k) or "")
+        if value == "":
+            out[k] = acct.region
+        elif not within(value, acct.region):
+            raise ScopeError(f"无权查看该地区({value[:12]})的数据:您的账户范围是 {acct.region} 及其下级地区")
+    return out
+
+
 def run(name: str, **params) -> pl.DataFrame:
     """Run a named query with exactly its declared parameters; results are cached per snapshot."""
     q = load(name)
@@ -81,6 +133,7 @@ def run(name: str, **params) -> pl.DataFrame:
     extra = set(params) - set(q.params)
     if missing or extra:
         raise QueryError(f"查询 {name} 的参数不符:缺少 {sorted(missing)},多余 {sorted(extra)}")
+    params = enforce_scope(q, params)
     snap = warehouse.snapshot_id()
     key = (snap, str(config.setting("engine")), name, tuple(sorted((k, _normalise(v)) for k, v in params.items())))
     ttl = float(config.setting("query_cache_ttl_s"))

@@ -168,3 +168,49 @@ create table build_info (
     key   varchar primary key,
     value varchar not null
 );
+
+-- Tables an import writes (created empty here so every snapshot has them; see pingan/importer.py).
+create table import_coverage (      -- which (region, period, indicator) are real, not demo
+    region_code     varchar not null,
+    level           varchar not null,
+    province_code   varchar not null,
+    prefecture_code varchar,
+    county_code     varchar,
+    period_start    date not null,
+    period_end      date not null,
+    indicator       varchar not null,
+    target_table    varchar not null,              -- observation | dispute_case
+    source          varchar not null
+);
+create table observation_sample (   -- survey sample size behind an imported rate
+    region_code  varchar not null,
+    period_start date not null,
+    period_end   date not null,
+    indicator    varchar not null,
+    sample_size  integer not null,
+    source       varchar not null
+);
+create table dispute_case_number (  -- the county's own case number of an imported case
+    case_id     bigint not null,
+    county_code varchar not null,
+    case_number varchar not null,
+    source      varchar not null
+);
+
+
+create table import_load (
+    load_id           varchar not null,
+    loaded_at         timestamp not null,
+    who               varchar not null,
+    via               varchar not null,     -- page | cli
+    mode              varchar not null,     -- all | valid_only
+    file_name         varchar not null,
+    sha256            varchar not null,
+    bytes             bigint not null,
+    kind              varchar not null,     -- observation | dispute_case | mixed
+    rows_loaded       bigint not null,
+    rows_rejected     bigint not null,
+    demo_rows_replaced bigint not null,
+    snapshot          varchar not null,
+    previous_snapshot varchar
+);

@@ -214,12 +214,12 @@ def writable_copy(progress=None):
     """
     import shutil
 
-    src = current_path()
-    if src is None:
-        raise WarehouseMissing("尚未构建数据仓库")
-    final = new_snapshot_path()
-    tmp = final.with_suffix(".building")
     with build_lock():
+        src = current_path()  # read under the lock: a rollback or another load cannot slip in between
+        if src is None:
+            raise WarehouseMissing("尚未构建数据仓库")
+        final = new_snapshot_path()
+        tmp = final.with_suffix(".building")
         shutil.copyfile(src, tmp)
         con = duckdb.connect(str(tmp), config={"autoinstall_known_extensions": False,
                                                "autoload_known_extensions": False})

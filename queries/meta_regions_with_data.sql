@@ -1,4 +1,5 @@
 -- Regions in scope that have data in this snapshot, for the scope filter
+-- scope: none
 -- grain: one row per province, prefecture and county with survey or case data
 with present as (
     select distinct province_code from survey_result

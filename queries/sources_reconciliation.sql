@@ -1,5 +1,6 @@
 -- Published figures beside the warehouse's own aggregate for the same place, period and indicator
 -- grain: one row per published figure (warehouse_value is null where the warehouse does not model it)
+-- params: $region (six-digit code or ''): figures about that place and the places below it
 -- A rate "以上" over several years must hold in every year, so it is compared with the lowest year.
 with fig as (
     select
@@ -7,6 +8,11 @@ with fig as (
         year(f.period_start) as start_year,
         year(f.period_end) as end_year,
     from published_figure as f
+    where $region = ''
+        or f.region_code in (
+            select code from region
+            where province_code = $region or prefecture_code = $region or code = $region
+        )
 ),
 fig_county as (  -- the counties each figure's place covers
     select f.figure_id, r.code as county_code

@@ -72,3 +72,13 @@ def test_english_toggle(warehouse_built):
     at = app({"lang": "en"}).run()
     assert not at.exception
     assert at.title[0].value.startswith("Overview")
+
+
+def test_scope_survives_a_page_switch(warehouse_built):
+    at = app({"region": "640000", "from": "2017", "to": "2021"}).run()
+    at.switch_page(str(ROOT / "pages/sources.py")).run()
+    assert not at.exception
+    assert at.sidebar.selectbox(key="scope_province").value == "640000"
+    at.switch_page(str(ROOT / "pages/overview.py")).run()
+    assert "宁夏回族自治区" in at.title[0].value
+    assert metric_values(at)["排查矛盾纠纷"] == "26.39万件"

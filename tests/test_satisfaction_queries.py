@@ -106,6 +106,6 @@ def test_published_figures_beside_warehouse(run_query):
 
 def test_published_warehouse_value_is_the_reconciliation_value(run_query):
     ours = dict(run_query("satisfaction_published", region="").select("figure_id", "warehouse_value").iter_rows())
-    recon = run_query("sources_reconciliation").filter(pl.col("figure_id").is_in(list(ours)))
+    recon = run_query("sources_reconciliation", region="").filter(pl.col("figure_id").is_in(list(ours)))
     for fid, value in recon.select("figure_id", "warehouse_value").iter_rows():
         assert ours[fid] == pytest.approx(value), fid

@@ -11,7 +11,7 @@ from pingan import build, config, queries, warehouse
 
 
 def test_every_calibrated_figure_is_reproduced(run_query):
-    figs = run_query("sources_reconciliation")
+    figs = run_query("sources_reconciliation", region="")
     calibrated = figs.filter(pl.col("calibrated"))
     assert calibrated.height >= 70
     bad = calibrated.filter(~pl.col("matches").fill_null(False))
@@ -19,7 +19,7 @@ def test_every_calibrated_figure_is_reproduced(run_query):
 
 
 def test_uncalibrated_repeats_of_a_figure_match_too(run_query):
-    figs = run_query("sources_reconciliation")
+    figs = run_query("sources_reconciliation", region="")
     repeats = figs.filter(~pl.col("calibrated") & pl.col("warehouse_value").is_not_null()
                           & pl.col("indicator").str.starts_with("sat_"))
     assert repeats.height >= 3
@@ -27,7 +27,7 @@ def test_uncalibrated_repeats_of_a_figure_match_too(run_query):
 
 
 def test_reconciliation_does_not_compare_periods_the_data_does_not_cover(run_query):
-    figs = run_query("sources_reconciliation")
+    figs = run_query("sources_reconciliation", region="")
     # 云南 "调处成功率达80%以上" is about 2012-2021; the demo data starts in 2017
     row = figs.filter(pl.col("article") == "yunnan").filter(pl.col("indicator") == "dispute_success_rate")
     assert row.height == 1 and row["warehouse_value"][0] is None
