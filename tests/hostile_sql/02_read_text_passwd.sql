@@ -1,0 +1,3 @@
+-- expect: FileAccessRefused
+-- message: /etc/passwd
+select * from read_text('/etc/passwd')

@@ -1,0 +1,3 @@
+-- expect: FileAccessRefused
+-- message: /etc/*
+select * from glob('/etc/*')

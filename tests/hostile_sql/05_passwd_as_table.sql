@@ -1,0 +1,3 @@
+-- expect: FileAccessRefused
+-- message: 当作表读取
+select * from '/etc/passwd'

@@ -1,0 +1,3 @@
+-- expect: FileAccessRefused
+-- message: /tmp/leak.parquet
+select * from read_parquet('/tmp/leak.parquet')

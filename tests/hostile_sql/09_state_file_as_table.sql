@@ -1,0 +1,3 @@
+-- expect: FileAccessRefused
+-- message: 当作表读取
+from 'data/state/warehouse/CURRENT'

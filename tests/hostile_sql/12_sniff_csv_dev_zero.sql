@@ -1,0 +1,3 @@
+-- expect: FileAccessRefused
+-- message: /dev/zero
+select * from sniff_csv('/dev/zero')

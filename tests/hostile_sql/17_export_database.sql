@@ -1,0 +1,3 @@
+-- expect: StatementNotAllowed
+-- message: 已拒绝 EXPORT 语句
+export database '/tmp/pingan-dump'

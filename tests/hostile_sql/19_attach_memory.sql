@@ -1,0 +1,3 @@
+-- expect: StatementNotAllowed
+-- message: 已拒绝 ATTACH 语句
+attach ':memory:' as scratch

@@ -1,0 +1,3 @@
+-- expect: StatementNotAllowed
+-- message: 不能安装或加载扩展
+load '/tmp/evil.duckdb_extension'

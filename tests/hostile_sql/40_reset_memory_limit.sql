@@ -1,0 +1,3 @@
+-- expect: StatementNotAllowed
+-- message: 已拒绝 RESET 语句
+reset memory_limit

@@ -1,0 +1,3 @@
+-- expect: StatementNotAllowed
+-- message: 已拒绝 PRAGMA 语句
+pragma version

@@ -1,0 +1,3 @@
+-- expect: StatementNotAllowed
+-- message: 已拒绝 USE 语句
+use memory

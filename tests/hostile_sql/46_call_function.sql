@@ -1,0 +1,3 @@
+-- expect: StatementNotAllowed
+-- message: 已拒绝 CALL 语句
+call pragma_version()

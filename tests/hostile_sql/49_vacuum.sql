@@ -1,0 +1,3 @@
+-- expect: StatementNotAllowed
+-- message: 已拒绝 VACUUM 语句
+vacuum

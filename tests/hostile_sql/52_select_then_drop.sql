@@ -1,0 +1,3 @@
+-- expect: MultipleStatements
+-- message: SELECT、DROP
+select 1; drop table region

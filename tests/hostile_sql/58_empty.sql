@@ -1,0 +1,2 @@
+-- expect: EmptyStatement
+-- message: 输入为空

@@ -1,0 +1,3 @@
+-- expect: SyntaxRefused
+-- message: 全角
+ｓｅｌｅｃｔ * ｆｒｏｍ region

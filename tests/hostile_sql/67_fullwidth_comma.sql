@@ -1,0 +1,3 @@
+-- expect: QueryFailed
+-- message: 全角
+select code，name from region
