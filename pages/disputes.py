@@ -63,7 +63,7 @@ TEXT = {
     "below_none": ("{k}{lvl}均达到{t}%的化解成功率目标", "All {k} {lvl} meet the {t}% success target"),
     "siblings_note": ("所选为县级地区:与同一市(州)的其他县(市、区)并列比较(▶ 为所选)。",
                       "A county is selected: it is ranked among the other counties of its prefecture (▶ marks it)."),
-    "region": ("地区", "Region"), "rate_now": ("本期成功率(%)", "Success rate (%)"),
+    "region": ("地区", "Region"),
     "rate_prev": ("上期成功率(%)", "Previous (%)"), "change_pp": ("变化(个百分点)", "Change (pp)"),
     "target_pct": ("目标(%)", "Target (%)"), "below": ("低于目标", "Below target"),
     "identified": ("排查(件)", "Identified (cases)"), "accepted": ("受理(件)", "Accepted (cases)"),
@@ -99,6 +99,7 @@ TEXT = {
     "identified_date": ("登记日期", "Identified"), "accepted_date": ("受理日期", "Accepted"),
     "mediated_date": ("调解日期", "Mediated"), "oldest_days": ("最久已受理天数(天)", "Oldest (days)"),
     "age_days": ("已受理天数(天)", "Days since acceptance"),
+    "open_col": ("在办案件(件)", "Open cases"),
     "loading": ("正在汇总矛盾纠纷数据…", "Aggregating dispute cases…"),
     "published_col": ("公开数字", "Published"), "warehouse_col": ("仓库数字", "Warehouse"),
     "quote": ("原文", "Quote"), "check": ("核对", "Check"), "indicator": ("指标", "Indicator"),
@@ -152,6 +153,48 @@ target = rate_ind["target"]
 
 def ind_name(code: str) -> str:
     return catalog[code]["name_en" if lang == "en" else "name_zh"]
+
+
+def number(key: str, fmt_: str) -> st.column_config.NumberColumn:
+    return st.column_config.NumberColumn(tx(key), format=fmt_)
+
+
+def text(key: str) -> st.column_config.TextColumn:
+    return st.column_config.TextColumn(tx(key))
+
+
+# Every table's columns, by column name: the same name means the same thing (and unit) everywhere on the page.
+COLUMNS = {
+    **{k: number(k, "localized") for k in ("identified", "accepted", "mediated", "resolved", "followed_up")},
+    "success_rate_pct": number("rate", "%.2f"), "share_pct": number("share", "%.1f"),
+    "ya_identified": number("ya", "localized"), "yoy_pct": number("yoy", "%+.1f"),
+    "median_days": number("median_days", "%.1f"), "p90_days": number("p90_days", "%.1f"),
+    "case_year": number("year", "%d"), "region_name": text("region"), "short_name": text("region"),
+    "period": text("period"), "stage": text("stage"), "this": number("this", "localized"),
+    "this_conv": number("this_conv", "%.2f"), "other_conv": number("other_conv", "%.2f"),
+    "change": number("change", "%+.1f"), "published_text": text("published_pct"),
+    "rate_over_identified_pct": number("over_identified", "%.2f"),
+    "lowest_year_rate_pct": number("lowest_year", "%.2f"),
+    "rate_over_accepted_pct": number("over_accepted", "%.2f"),
+    "prev_success_rate_pct": number("rate_prev", "%.2f"), "change_pp": number("change_pp", "%+.2f"),
+    "target_pct": number("target_pct", "%g"), "below_target": st.column_config.CheckboxColumn(tx("below")),
+    "month_start": st.column_config.DateColumn(tx("month"), format="YYYY-MM"),
+    "county_name": text("county"), "prefecture_name": text("prefecture"), "open_cases": number("open_col", "localized"),
+    "oldest_days": number("oldest_days", "%d"), "case_id": number("case_id", "%d"), "grid_id": number("grid_id", "%d"),
+    "identified_date": st.column_config.DateColumn(tx("identified_date"), format="YYYY-MM-DD"),
+    "accepted_date": st.column_config.DateColumn(tx("accepted_date"), format="YYYY-MM-DD"),
+    "mediated_date": st.column_config.DateColumn(tx("mediated_date"), format="YYYY-MM-DD"),
+    "age_days": number("age_days", "%d"),
+    **{f"{k}_{lang}": text(key) for k, key in (("category", "cat_col"), ("channel", "chan_col"))},
+}
+
+
+def table(df: pl.DataFrame, basename: tuple[str, str], key: str, export: pl.DataFrame | None = None,
+          height: int | str = "auto", **columns) -> None:
+    """A sortable table with the page's column names and units, and its CSV/Excel downloads."""
+    st.dataframe(df, hide_index=True, width="stretch", height=height, column_config={**COLUMNS, **columns},
+                 key=f"{key}_table")
+    frame.downloads(df if export is None else export, basename[0] if zh else basename[1], lang, key=key)
 
 
 regs = frame.regions()
@@ -300,23 +343,11 @@ with st.expander(tx("definitions")):
                    .alias("period")) if checks else pl.DataFrame()
     if evidence.height:
         st.markdown(f"**{tx('evidence')}**")
-        st.dataframe(
-            evidence.select("region_name", "period", "published_text", "rate_over_identified_pct",
-                            "lowest_year_rate_pct", "rate_over_accepted_pct", "identified", "accepted", "resolved"),
-            hide_index=True, width="stretch", column_config={
-                "region_name": st.column_config.TextColumn(tx("region")),
-                "period": st.column_config.TextColumn(tx("period")),
-                "published_text": st.column_config.TextColumn(tx("published_pct")),
-                "rate_over_identified_pct": st.column_config.NumberColumn(tx("over_identified"), format="%.2f"),
-                "lowest_year_rate_pct": st.column_config.NumberColumn(tx("lowest_year"), format="%.2f"),
-                "rate_over_accepted_pct": st.column_config.NumberColumn(tx("over_accepted"), format="%.2f"),
-                "identified": st.column_config.NumberColumn(tx("identified"), format="localized"),
-                "accepted": st.column_config.NumberColumn(tx("accepted"), format="localized"),
-                "resolved": st.column_config.NumberColumn(tx("resolved"), format="localized")})
         st.caption(tx("evidence_note"))
-        frame.downloads(evidence.drop("period_start", "period_end", "published_text"),
-                        "化解成功率口径核对" if zh else "success_rate_check",
-                        lang, key="evidence")
+        table(evidence.select("region_name", "period", "published_text", "rate_over_identified_pct",
+                              "lowest_year_rate_pct", "rate_over_accepted_pct", "identified", "accepted", "resolved"),
+              ("化解成功率口径核对", "success_rate_check"), "evidence",
+              export=evidence.drop("period_start", "period_end", "published_text"))
 
 # ---- ① funnel, side by side with the comparison ---------------------------------------------------------------------
 st.subheader(tx("s_funnel"))
@@ -344,18 +375,10 @@ stage_table = pl.DataFrame({
     (100.0 * (pl.col("this") - pl.col("other")) / pl.when(pl.col("other") > 0).then(pl.col("other"))).alias("change"),
 )
 stage_cols = ["stage", "this", "this_conv"] + (["other", "other_conv", "change"] if other_total["identified"] else [])
-st.dataframe(stage_table.select(stage_cols), hide_index=True,
-             width="stretch", column_config={
-                 "stage": st.column_config.TextColumn(tx("stage")),
-                 "this": st.column_config.NumberColumn(tx("this"), format="localized"),
-                 "this_conv": st.column_config.NumberColumn(tx("this_conv"), format="%.2f"),
-                 "other": st.column_config.NumberColumn(
-                     f"{cmp_name} · {frame.period_label(cmp_period, lang)}(件)" if zh else
-                     f"{cmp_name}, {frame.period_label(cmp_period, lang)} (cases)", format="localized"),
-                 "other_conv": st.column_config.NumberColumn(tx("other_conv"), format="%.2f"),
-                 "change": st.column_config.NumberColumn(tx("change"), format="%+.1f")})
-frame.downloads(stage_table.select(stage_cols), "矛盾纠纷漏斗对比" if zh else "dispute_funnel_comparison", lang,
-                key="funnel")
+table(stage_table.select(stage_cols), ("矛盾纠纷漏斗对比", "dispute_funnel_comparison"), "funnel",
+      other=st.column_config.NumberColumn(f"{cmp_name} · {frame.period_label(cmp_period, lang)}(件)" if zh else
+                                          f"{cmp_name}, {frame.period_label(cmp_period, lang)} (cases)",
+                                          format="localized"))
 
 if years.height > 1:
     st.markdown(f"**{tx('by_year')}**")
@@ -364,13 +387,9 @@ if years.height > 1:
           tx("years_bad", name=place, p=plabel, k=k_bad, t=f"{target:g}"))
     y1, y2 = st.columns(2)
     y1.plotly_chart(charts.yearly_rates(years, target, yt, lang), key="years_chart", width="stretch")
-    year_cols = ["case_year", "identified", "accepted", "mediated", "resolved", "followed_up", "success_rate_pct"]
-    y2.dataframe(years.select("case_year", "identified", "accepted", "resolved", "success_rate_pct"),
-                 hide_index=True, width="stretch", column_config={
-                     "case_year": st.column_config.NumberColumn(tx("year"), format="%d"),
-                     **{k: st.column_config.NumberColumn(tx(k), format="localized") for k in year_cols[1:6]},
-                     "success_rate_pct": st.column_config.NumberColumn(tx("rate"), format="%.2f")})
-    frame.downloads(years.select(year_cols), "逐年化解成功率" if zh else "success_by_year", lang, key="years")
+    with y2:
+        table(years.select("case_year", "identified", "accepted", "resolved", "success_rate_pct"),
+              ("逐年化解成功率", "success_by_year"), "years", export=years.drop("has_demo"))
 
 # ---- ② success by sub-region against the target ---------------------------------------------------------------------
 st.subheader(tx("s_target"))
@@ -393,17 +412,8 @@ else:
     has_prev = sub["prev_success_rate_pct"].null_count() < sub.height
     sub_cols = ["short_name", "identified", "resolved", "success_rate_pct"] + (
         ["prev_success_rate_pct", "change_pp"] if has_prev else []) + ["target_pct", "below_target"]
-    st.dataframe(sub.select(sub_cols), hide_index=True, width="stretch", column_config={
-        "short_name": st.column_config.TextColumn(tx("region")),
-        "identified": st.column_config.NumberColumn(tx("identified"), format="localized"),
-        "resolved": st.column_config.NumberColumn(tx("resolved"), format="localized"),
-        "success_rate_pct": st.column_config.NumberColumn(tx("rate_now"), format="%.2f"),
-        "prev_success_rate_pct": st.column_config.NumberColumn(tx("rate_prev"), format="%.2f"),
-        "change_pp": st.column_config.NumberColumn(tx("change_pp"), format="%+.2f"),
-        "target_pct": st.column_config.NumberColumn(tx("target_pct"), format="%g"),
-        "below_target": st.column_config.CheckboxColumn(tx("below"))})
-    frame.downloads(sub.select(["code"] + sub_cols), "化解成功率与目标" if zh else "success_vs_target", lang,
-                    key="rank")
+    table(sub.select(sub_cols), ("化解成功率与目标", "success_vs_target"), "rank",
+          export=sub.select(["code"] + sub_cols))
 
 # ---- ③ composition: categories, channels, monthly trend -------------------------------------------------------------
 st.subheader(tx("s_mix"))
@@ -432,33 +442,16 @@ tab_cat, tab_chan = st.tabs([tx("cat_tab"), tx("chan_tab")])
 with tab_cat:
     cat_cols = [name_col, "identified", "share_pct", "resolved", "success_rate_pct"] + (
         ["ya_identified", "yoy_pct"] if not by_cat["ya_identified"].null_count() else [])
-    st.dataframe(by_cat.select(cat_cols), hide_index=True, width="stretch", column_config={
-        name_col: st.column_config.TextColumn(tx("cat_col")),
-        "identified": st.column_config.NumberColumn(tx("identified"), format="localized"),
-        "share_pct": st.column_config.NumberColumn(tx("share"), format="%.1f"),
-        "resolved": st.column_config.NumberColumn(tx("resolved"), format="localized"),
-        "success_rate_pct": st.column_config.NumberColumn(tx("rate"), format="%.2f"),
-        "ya_identified": st.column_config.NumberColumn(tx("ya"), format="localized"),
-        "yoy_pct": st.column_config.NumberColumn(tx("yoy"), format="%+.1f")})
-    frame.downloads(by_cat.select(["category"] + cat_cols), "矛盾纠纷类别" if zh else "dispute_categories", lang,
-                    key="cat")
+    table(by_cat.select(cat_cols), ("矛盾纠纷类别", "dispute_categories"), "cat",
+          export=by_cat.select(["category"] + cat_cols), **{name_col: text("cat_col")})
 with tab_chan:
     chan_days = days.filter(pl.col("dimension") == "channel").select(
         pl.col("code").alias("channel"), "median_days", "p90_days")
     chan_table = by_chan.join(chan_days, on="channel", how="left")
     chan_cols = [name_col, "identified", "share_pct", "accepted", "resolved", "success_rate_pct", "median_days",
                  "p90_days"]
-    st.dataframe(chan_table.select(chan_cols), hide_index=True, width="stretch", column_config={
-        name_col: st.column_config.TextColumn(tx("chan_col")),
-        "identified": st.column_config.NumberColumn(tx("identified"), format="localized"),
-        "share_pct": st.column_config.NumberColumn(tx("share"), format="%.1f"),
-        "accepted": st.column_config.NumberColumn(tx("accepted"), format="localized"),
-        "resolved": st.column_config.NumberColumn(tx("resolved"), format="localized"),
-        "success_rate_pct": st.column_config.NumberColumn(tx("rate"), format="%.2f"),
-        "median_days": st.column_config.NumberColumn(tx("median_days"), format="%.1f"),
-        "p90_days": st.column_config.NumberColumn(tx("p90_days"), format="%.1f")})
-    frame.downloads(chan_table.select(["channel"] + chan_cols), "化解渠道" if zh else "dispute_channels", lang,
-                    key="chan")
+    table(chan_table.select(chan_cols), ("化解渠道", "dispute_channels"), "chan",
+          export=chan_table.select(["channel"] + chan_cols), **{name_col: text("chan_col")})
 
 if trend.height:
     last12 = trend.tail(12)  # the headline speaks of the last twelve months, which always have a year before
@@ -470,15 +463,8 @@ if trend.height:
           if chg is not None else tx("trend_title_na", p=tp, i=count(last12["identified"].sum(), lang)))
     st.plotly_chart(charts.monthly_trend(trend, target, tt, lang), key="trend_chart", width="stretch")
     with st.expander(tx("by_month")):
-        trend_cols = ["month_start", "identified", "ya_identified", "yoy_pct", "resolved", "success_rate_pct"]
-        st.dataframe(trend.select(trend_cols), hide_index=True, width="stretch", column_config={
-            "month_start": st.column_config.DateColumn(tx("month"), format="YYYY-MM"),
-            "identified": st.column_config.NumberColumn(tx("identified"), format="localized"),
-            "ya_identified": st.column_config.NumberColumn(tx("ya_month"), format="localized"),
-            "yoy_pct": st.column_config.NumberColumn(tx("yoy"), format="%+.1f"),
-            "resolved": st.column_config.NumberColumn(tx("resolved"), format="localized"),
-            "success_rate_pct": st.column_config.NumberColumn(tx("rate"), format="%.2f")})
-        frame.downloads(trend.select(trend_cols), "月度走势" if zh else "monthly_trend", lang, key="trend")
+        table(trend.select("month_start", "identified", "ya_identified", "yoy_pct", "resolved", "success_rate_pct"),
+              ("月度走势", "monthly_trend"), "trend", ya_identified=number("ya_month", "localized"))
 
 # ---- ④ time to resolve and backlog ----------------------------------------------------------------------------------
 st.subheader(tx("s_time"))
@@ -513,30 +499,12 @@ else:
         sums["open_cases"], lang), m=count(sums["age_over_90"], lang)), lang,
         with_prefecture=scope.level in ("all", "province")), key="backlog_chart", width="stretch")
     backlog_cols = ["county_name", "prefecture_name", "open_cases", *charts.AGE_BUCKETS, "oldest_days"]
-    st.dataframe(backlog.select(backlog_cols), hide_index=True, width="stretch", column_config={
-        "county_name": st.column_config.TextColumn(tx("county")),
-        "prefecture_name": st.column_config.TextColumn(tx("prefecture")),
-        "open_cases": st.column_config.NumberColumn(f"{tx('open_total')}({charts.label('cases', lang)})"
-                                                    if zh else "Open cases", format="localized"),
-        **{k: st.column_config.NumberColumn(f"{charts.label(k, lang)}(件)" if zh else charts.label(k, lang),
-                                            format="localized") for k in charts.AGE_BUCKETS},
-        "oldest_days": st.column_config.NumberColumn(tx("oldest_days"), format="%d")})
-    frame.downloads(backlog.select(["county_code"] + backlog_cols), "在办案件按县" if zh else "backlog_by_county",
-                    lang, key="backlog")
+    table(backlog.select(backlog_cols), ("在办案件按县", "backlog_by_county"), "backlog",
+          export=backlog.select(["county_code"] + backlog_cols),
+          **{k: st.column_config.NumberColumn(f"{charts.label(k, lang)}(件)" if zh else charts.label(k, lang),
+                                              format="localized") for k in charts.AGE_BUCKETS})
 
     st.markdown(f"**{tx('oldest')}**")
     oldest_cols = ["case_id", "county_name", "prefecture_name", "grid_id", f"category_{lang}", f"channel_{lang}",
                    "identified_date", "accepted_date", "mediated_date", "age_days"]
-    st.dataframe(oldest.select(oldest_cols), hide_index=True, width="stretch", height=420, key="oldest_table",
-                 column_config={
-                     "case_id": st.column_config.NumberColumn(tx("case_id"), format="%d"),
-                     "county_name": st.column_config.TextColumn(tx("county")),
-                     "prefecture_name": st.column_config.TextColumn(tx("prefecture")),
-                     "grid_id": st.column_config.NumberColumn(tx("grid_id"), format="%d"),
-                     f"category_{lang}": st.column_config.TextColumn(tx("cat_col")),
-                     f"channel_{lang}": st.column_config.TextColumn(tx("chan_col")),
-                     "identified_date": st.column_config.DateColumn(tx("identified_date"), format="YYYY-MM-DD"),
-                     "accepted_date": st.column_config.DateColumn(tx("accepted_date"), format="YYYY-MM-DD"),
-                     "mediated_date": st.column_config.DateColumn(tx("mediated_date"), format="YYYY-MM-DD"),
-                     "age_days": st.column_config.NumberColumn(tx("age_days"), format="%d")})
-    frame.downloads(oldest.select(oldest_cols), "最久未结案件" if zh else "oldest_open_cases", lang, key="oldest")
+    table(oldest.select(oldest_cols), ("最久未结案件", "oldest_open_cases"), "oldest", height=420)

@@ -14,7 +14,6 @@ from . import BAD, CATEGORICAL, GOOD, NEUTRAL, TARGET, style
 
 # Labels the charts draw themselves (legends, axes); titles come from the page.
 _LABELS = {
-    "now": ("本期", "This period"),
     "before": ("上期", "Previous period"),
     "ya": ("去年同期", "Same period last year"),
     "ya_month": ("去年同月", "Same month last year"),
