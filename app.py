@@ -61,6 +61,12 @@ else:
             st.toast(notice)
             st.session_state["_notice_shown"] = True
 
+    def _sso_configured() -> bool:
+        try:
+            return "auth" in st.secrets
+        except Exception:  # no secrets.toml at all
+            return False
+
     def _login_form(lang: str) -> None:
         st.title("平安驾驶舱")
         st.caption("请登录。账户由管理员开通;连续 5 次输错密码将锁定 15 分钟。")
@@ -79,7 +85,7 @@ else:
                 st.session_state.update(account=acct, login_at=now, last_seen=now)
                 audit.record(acct.username, "login", {"region": acct.region}, role=acct.role)
                 st.rerun()
-        if "auth" in st.secrets:  # optional single sign-on (OIDC) configured in .streamlit/secrets.toml
+        if _sso_configured():  # optional single sign-on (OIDC) configured in .streamlit/secrets.toml
             if st.button("单点登录"):
                 st.login()
         st.stop()
@@ -100,7 +106,7 @@ else:
             st.session_state.update(account=acct, login_at=time.time(), last_seen=time.time())
             return acct
         acct = st.session_state.get("account")
-        if acct is None and "auth" in st.secrets and getattr(st.user, "is_logged_in", False):
+        if acct is None and _sso_configured() and getattr(st.user, "is_logged_in", False):
             local = {u["username"]: u for u in auth.list_users()}
             name = st.user.get("preferred_username") or st.user.get("email") or ""
             if name in local and not local[name]["disabled"]:

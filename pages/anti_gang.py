@@ -9,7 +9,7 @@ from datetime import date
 import polars as pl
 import streamlit as st
 
-from pingan import frame, periods, queries
+from pingan import auth, frame, periods, queries
 from pingan.charts import anti_gang as agc
 
 scope = frame.scope_filter()
@@ -184,14 +184,17 @@ if box.open:
 # --- 3. fair comparison ------------------------------------------------------------------------------------------
 st.subheader(tr("sec_compare"))
 PARENT_LEVEL = {"province": "", "prefecture": scope.province, "county": scope.prefecture}
-modes = ([] if scope.child_level is None else ["children"]) + ([] if scope.level == "all" else ["peers"])
+_acct = auth.current_account()
+_peers_visible = scope.level != "all" and (_acct is None or not _acct.region
+                                           or queries.within(PARENT_LEVEL[scope.level], _acct.region))
+modes = ([] if scope.child_level is None else ["children"]) + (["peers"] if _peers_visible else [])
 c1, c2 = st.columns([1, 2])
 mode = c1.radio(tr("compare_with"), modes, key="ag_compare", horizontal=True, format_func=tr)
 if mode == "children":
     parent, child_level = scope.region, scope.child_level
 else:
     parent, child_level = PARENT_LEVEL[scope.level], scope.level
-rank = queries.run("anti_gang_ranking", parent=parent, child_level=child_level, first_year=first, last_year=last)
+rank = queries.run("anti_gang_ranking", parent_region=parent, child_level=child_level, first_year=first, last_year=last)
 rank_codes = sorted(rank["indicator"].unique().to_list())
 if rank.height == 0:
     st.info(tr("no_children"))

@@ -1,6 +1,6 @@
 -- Sub-regions of a place ranked by each anti-gang tally per 10万 residents (2020 census), the raw count beside it
 -- grain: one row per sub-region and indicator (base indicators and the sums 集团+团伙, 黑+集团+团伙)
--- params: $parent (ranked place; '' = provinces), $child_level (province|prefecture|county), $first_year, $last_year
+-- params: $parent_region (ranked place; '' = provinces), $child_level (province|prefecture|county), $first_year, $last_year
 with derived_part (part, indicator) as (  -- the sums of antigang_summary.sql and sources_reconciliation.sql
     values
         ('ag_evil_group', 'ag_evil_group_gang'),
@@ -26,7 +26,7 @@ tally as (
         a.source
     from antigang_tally as a
     join part as p on p.part = a.indicator
-    where $parent in ('', a.province_code, a.prefecture_code)
+    where ($parent_region = '' or a.province_code = $parent_region or a.prefecture_code = $parent_region)
         and a.year between $first_year and $last_year
 ),
 per_capita as (

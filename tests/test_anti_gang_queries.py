@@ -79,7 +79,7 @@ def test_by_year_derived_sums_are_the_sums_of_their_parts(run_query):
 
 
 def test_ranking_per_100k_and_children_add_up(run_query):
-    df = run_query("anti_gang_ranking", parent=YUNNAN, child_level="prefecture", first_year=2018, last_year=2020)
+    df = run_query("anti_gang_ranking", parent_region=YUNNAN, child_level="prefecture", first_year=2018, last_year=2020)
     black = df.filter(pl.col("indicator") == "ag_black_org")
     assert black.height == 16 and black["regions"].to_list() == [16] * 16
     assert black["value"].sum() == 166
@@ -94,11 +94,11 @@ def test_ranking_per_100k_and_children_add_up(run_query):
 
 
 def test_ranking_levels(run_query):
-    provinces = run_query("anti_gang_ranking", parent="", child_level="province", first_year=2018, last_year=2022)
+    provinces = run_query("anti_gang_ranking", parent_region="", child_level="province", first_year=2018, last_year=2022)
     assert provinces.filter(pl.col("indicator") == "ag_gang_total").height == 7
     ningxia = provinces.filter((pl.col("code") == NINGXIA) & (pl.col("indicator") == "ag_gang_total"))
     assert ningxia["value"][0] == 133
-    counties = run_query("anti_gang_ranking", parent=DALI, child_level="county", first_year=2021, last_year=2022)
+    counties = run_query("anti_gang_ranking", parent_region=DALI, child_level="county", first_year=2021, last_year=2022)
     black = counties.filter(pl.col("indicator") == "ag_black_org")
     assert black.height == 12 and black["value"].sum() == 1
     assert set(black["code"].str.slice(0, 4).to_list()) == {"5329"}
