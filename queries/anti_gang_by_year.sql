@@ -23,7 +23,7 @@ yearly as (
         bool_or(a.source = 'demo') as has_demo
     from antigang_tally as a
     join part as p on p.part = a.indicator
-    where $region in ('', a.province_code, a.prefecture_code, a.county_code)
+    where ($region = '' or a.province_code = $region or a.prefecture_code = $region or a.county_code = $region)
     group by a.year, a.phase, p.indicator
 )
 select

@@ -24,7 +24,7 @@ by_phase as (
         sum(a.value) as total
     from antigang_tally as a
     join part as p on p.part = a.indicator
-    where $region in ('', a.province_code, a.prefecture_code, a.county_code)
+    where ($region = '' or a.province_code = $region or a.prefecture_code = $region or a.county_code = $region)
     group by p.indicator, a.phase
 )
 select

@@ -18,7 +18,7 @@ totals as (
         sum(a.value) as value
     from antigang_tally as a
     join part as p on p.part = a.indicator
-    where $region in ('', a.province_code, a.prefecture_code, a.county_code)
+    where ($region = '' or a.province_code = $region or a.prefecture_code = $region or a.county_code = $region)
         and a.year between $first_year and $last_year
     group by p.indicator
 ),
