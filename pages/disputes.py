@@ -151,6 +151,11 @@ rate_ind = catalog["dispute_success_rate"]
 target = rate_ind["target"]
 
 
+def in_period(title: str) -> str:
+    """A chart title that says which period it speaks of."""
+    return f"{plabel}{title}" if zh else f"{plabel}: {title}"
+
+
 def ind_name(code: str) -> str:
     return catalog[code]["name_en" if lang == "en" else "name_zh"]
 
@@ -406,8 +411,8 @@ if sub.height == 0:
 else:
     k_below = sub.filter(pl.col("below_target")).height
     lvl = TEXT["levels"][1 if lang == "en" else 0][rank_level]
-    rt = (tx("below_k", k=k_below, lvl=lvl, t=f"{target:g}") if k_below else
-          tx("below_none", k=sub.height, lvl=lvl, t=f"{target:g}"))
+    rt = in_period(tx("below_k", k=k_below, lvl=lvl, t=f"{target:g}") if k_below else
+                   tx("below_none", k=sub.height, lvl=lvl, t=f"{target:g}"))
     st.plotly_chart(charts.success_dumbbell(sub, target, rt, lang, highlight), key="rank_chart", width="stretch")
     has_prev = sub["prev_success_rate_pct"].null_count() < sub.height
     sub_cols = ["short_name", "identified", "resolved", "success_rate_pct"] + (
@@ -428,16 +433,15 @@ name_col = "name_en" if lang == "en" else "name_zh"
 c1, c2 = st.columns(2)
 growing = by_cat.filter(pl.col("yoy_pct") > 0).sort("yoy_pct", descending=True)
 top_cat = by_cat.row(0, named=True)[name_col]
-cat_title = (tx("cat_title_na", top=top_cat) if by_cat["ya_identified"].null_count() else
-             tx("cat_title", top=top_cat, grow=growing[name_col][0], g=f"{growing['yoy_pct'][0]:+.1f}%")
-             if growing.height else tx("cat_title_flat", top=top_cat))
+cat_title = in_period(tx("cat_title_na", top=top_cat) if by_cat["ya_identified"].null_count() else
+                      tx("cat_title", top=top_cat, grow=growing[name_col][0], g=f"{growing['yoy_pct'][0]:+.1f}%")
+                      if growing.height else tx("cat_title_flat", top=top_cat))
 c1.plotly_chart(charts.category_bars(by_cat, cat_title, lang, highlight=category), key="cat_chart", width="stretch")
 chan_live = by_chan.filter(pl.col("identified") > 0)
 if chan_live.height:
     top_chan = chan_live.row(0, named=True)
-    c2.plotly_chart(charts.channel_bars(chan_live, target, tx("chan_title", top=top_chan[name_col],
-                                                               s=fmt.pct(top_chan["share_pct"], 1)), lang),
-                    key="chan_chart", width="stretch")
+    chan_title = in_period(tx("chan_title", top=top_chan[name_col], s=fmt.pct(top_chan["share_pct"], 1)))
+    c2.plotly_chart(charts.channel_bars(chan_live, target, chan_title, lang), key="chan_chart", width="stretch")
 tab_cat, tab_chan = st.tabs([tx("cat_tab"), tx("chan_tab")])
 with tab_cat:
     cat_cols = [name_col, "identified", "share_pct", "resolved", "success_rate_pct"] + (
@@ -473,8 +477,8 @@ for col, dim, key in ((c1, "channel", "days_title_chan"), (c2, "category", "days
     d = days.filter(pl.col("dimension") == dim)
     if d.height:
         slow = d.sort("median_days", descending=True).row(0, named=True)
-        col.plotly_chart(charts.days_to_resolve(d, tx(key, slow=slow[name_col], d=f"{slow['median_days']:.0f}"),
-                                                lang), key=f"days_{dim}", width="stretch")
+        days_title = in_period(tx(key, slow=slow[name_col], d=f"{slow['median_days']:.0f}"))
+        col.plotly_chart(charts.days_to_resolve(d, days_title, lang), key=f"days_{dim}", width="stretch")
 st.caption(tx("days_note") + " " + ind_name("dispute_median_days") + ":" + catalog["dispute_median_days"][
     "definition_zh"] + (f"({t('target', lang)} ≤ {catalog['dispute_median_days']['target']:g} 天)"
                         if catalog["dispute_median_days"]["target"] is not None and zh else ""))

@@ -149,7 +149,7 @@ def test_success_ranking_of_counties_highlights_the_chosen_one(warehouse_built):
     spec = json.loads(at.get("plotly_chart")[2].proto.spec)
     names = {n for trace in spec["data"] for n in (trace.get("y") or []) if n}
     assert any(n.startswith("▶ ") for n in names)
-    assert "97%" in spec["layout"]["title"]["text"]
+    assert spec["layout"]["title"]["text"].startswith("2022年") and "97%" in spec["layout"]["title"]["text"]
 
 
 def test_english(warehouse_built):
