@@ -195,10 +195,10 @@ COLUMNS = {
 
 
 def table(df: pl.DataFrame, basename: tuple[str, str], key: str, export: pl.DataFrame | None = None,
-          height: int | str = "auto", **columns) -> None:
-    """A sortable table with the page's column names and units, and its CSV/Excel downloads."""
-    st.dataframe(df, hide_index=True, width="stretch", height=height, column_config={**COLUMNS, **columns},
-                 key=f"{key}_table")
+          height: int | str = "auto", where=st, **columns) -> None:
+    """A sortable table (in `where`) with the page's column names and units; its CSV/Excel downloads below."""
+    where.dataframe(df, hide_index=True, width="stretch", height=height, column_config={**COLUMNS, **columns},
+                    key=f"{key}_table")
     frame.downloads(df if export is None else export, basename[0] if zh else basename[1], lang, key=key)
 
 
@@ -212,7 +212,6 @@ account = auth.current_account()
 def visible(code: str) -> bool:
     """Inside the account's region scope: a 大理州 account compares with its own counties, not with 昆明."""
     return account is None or not account.region or account.region in ancestors.get(code, ())
-
 
 
 # ---- page filters (sidebar, under the shared scope), kept in the link --------------------------------------------
@@ -392,9 +391,8 @@ if years.height > 1:
           tx("years_bad", name=place, p=plabel, k=k_bad, t=f"{target:g}"))
     y1, y2 = st.columns(2)
     y1.plotly_chart(charts.yearly_rates(years, target, yt, lang), key="years_chart", width="stretch")
-    with y2:
-        table(years.select("case_year", "identified", "accepted", "resolved", "success_rate_pct"),
-              ("逐年化解成功率", "success_by_year"), "years", export=years.drop("has_demo"))
+    table(years.select("case_year", "identified", "accepted", "resolved", "success_rate_pct"),
+          ("逐年化解成功率", "success_by_year"), "years", export=years.drop("has_demo"), where=y2)
 
 # ---- ② success by sub-region against the target ---------------------------------------------------------------------
 st.subheader(tx("s_target"))
