@@ -6,12 +6,15 @@ Results are kept per session with the statement and parameters they came from, s
 without running anything. The account's region scope (session key `account_region`, set by the auth layer)
 decides which rows the sandbox can see; the sidebar scope only fills in parameter defaults.
 """
+import re
 from datetime import date, datetime
 
 import plotly.express as px
 import polars as pl
 import streamlit as st
-from streamlit_ace import st_ace
+# st_ace's own renderer: st_ace() has no way to set the line height, and at the browser's "normal" line height
+# Linux monospace fonts (DejaVu Sans Mono) lose their underscores (short_name shows as "short name").
+from streamlit_ace import _render_component as ace_editor
 
 from pingan import charts, frame, history, queries, sandbox
 
@@ -45,9 +48,10 @@ TEXT = {
     "grain": ("粒度:{g}", "Grain: {g}"), "uses": ("参数:{p}", "Parameters: {p}"), "no_params": ("无参数", "none"),
     "load": ("载入编辑器", "Load into editor"),
     "search": ("搜索指标名称、代码或口径", "Search name, code or definition"),
-    "ind_code": ("代码", "Code"), "ind_name": ("名称", "Name"), "ind_unit": ("单位", "Unit"),
-    "ind_dir": ("方向", "Direction"), "ind_target": ("目标", "Target"), "ind_def": ("口径", "Definition"),
+    "ind_code": ("代码", "Code"), "ind_name": ("名称(单位)", "Name (unit)"), "ind_target": ("目标", "Target"),
     "insert_code": ("插入代码 '{c}'", "Insert code '{c}'"),
+    "pick_indicator": ("点选一个指标查看口径,并可插入它的代码", "Click an indicator for its definition and to insert its code"),
+    "higher": ("越高越好", "higher is better"), "lower": ("越低越好", "lower is better"),
     "no_history": ("还没有查询记录。", "No queries yet."),
     "h_time": ("时间", "Time"), "h_outcome": ("结果", "Outcome"), "h_rows": ("行数", "Rows"),
     "h_ms": ("用时(毫秒)", "Time (ms)"), "h_sql": ("语句", "Statement"),
@@ -63,6 +67,7 @@ TEXT = {
                   "More than {n:,} rows: only the first {n:,} are shown. Use “Prepare full export” below "
                   "(up to {e:,} rows)."),
     "empty": ("查询成功,但没有符合条件的行。", "The query ran but returned no rows."),
+    "done": ("完成:返回 {n:,} 行,用时 {ms:,.0f} 毫秒。结果见下方。", "Done: {n:,} rows in {ms:,.0f} ms, shown below."),
     "ran_at": ("{at} 运行 · {sql}", "Ran at {at} · {sql}"),
     "tab_grid": ("表格", "Table"), "tab_chart": ("图表", "Chart"),
     "download": ("下载结果", "Download"),
@@ -138,7 +143,7 @@ def load_entry(entry: dict, run: bool) -> None:
     set_text(entry["sql"], run=run)
 
 
-left, right = st.columns([3, 2], gap="large")
+left, right = st.columns([6, 5], gap="medium")
 
 # ---------------------------------------------------------------- left: editor, parameters, run
 with left:
@@ -146,9 +151,14 @@ with left:
     if ss.get("sql_seen_ver") != ver:
         ss["sql_seen"], ss["sql_seen_ver"] = ss["sql_text"], ver
     st.markdown(f"**{tr('editor')}**")
-    edited = st_ace(value=ss["sql_text"], language="sql", theme="chrome", keybinding="vscode", font_size=14,
-                    tab_size=4, min_lines=14, max_lines=30, wrap=True, show_print_margin=False,
-                    auto_update=False, key=f"sql_ace_{ver}")
+    edited = ace_editor(
+        defaultValue=ss["sql_text"], default=ss["sql_text"], placeholder="select …", height=None, minLines=10,
+        maxLines=24, fontSize=14, tabSize=4, mode="sql", theme="chrome", showGutter=True, showPrintMargin=False,
+        wrapEnabled=True, readOnly=False, keyboardHandler="vscode", annotations=[], markers=[], autoUpdate=False,
+        style={"lineHeight": "1.5"},
+        setOptions={"fontFamily": "Consolas, 'DejaVu Sans Mono', 'Liberation Mono', 'Noto Sans Mono CJK SC', "
+                                  "monospace"},
+        key=f"sql_ace_{ver}")
     submitted = isinstance(edited, str) and edited != ss["sql_seen"]
     if submitted:
         ss["sql_text"] = ss["sql_seen"] = edited
@@ -167,7 +177,7 @@ with left:
         pcols = st.columns(min(len(names), 4))
         for i, name in enumerate(names):
             key, kind, col = f"sql_p_{name}", sandbox.param_kind(name), pcols[i % len(pcols)]
-            default = defaults.get(name)
+            default = defaults.get(name, scope.region if name.endswith("region") else None)
             if kind == "date":
                 if not isinstance(ss.get(key), date):
                     ss[key] = default if isinstance(default, date) else scope.period.end
@@ -208,6 +218,23 @@ if clicked or submitted or run_now:
     ss["sql_result"] = outcome
     ss.pop("sql_export", None)
 
+last = ss.get("sql_result")
+with left:  # the outcome right under the Run button, where the eye is
+    if not last:
+        st.info(tr("no_result"))
+    else:
+        shown = " ".join(ln for ln in last["sql"].splitlines() if not ln.strip().startswith("--"))
+        shown = " ".join(shown.split())
+        shown = shown[:100] + ("…" if len(shown) > 100 else "")
+        st.caption(tr("ran_at", at=last["at"], sql=re.sub(r"([\\`*_{}\[\]()#+.!|~<>$-])", r"\\\1", shown)))
+        if last["error"] is not None:
+            st.error(last["error"].message)
+            if last["error"].detail:
+                st.code(last["error"].detail, language=None, wrap_lines=True)
+        else:
+            r = last["result"]
+            st.success(tr("done", n=r.frame.height, ms=r.elapsed_s * 1000))
+
 # ---------------------------------------------------------------- right: schema, examples, indicators, history
 with right:
     t_schema, t_examples, t_ind, t_hist = st.tabs([tr("tab_schema"), tr("tab_examples"), tr("tab_indicators"),
@@ -220,7 +247,7 @@ with right:
             cols = None
         if cols is not None:
             tables = cols.unique("table_name", keep="first", maintain_order=True).select(
-                "table_name", "table_description", "rows")
+                "table_name", "rows", "table_description")
             pick = st.dataframe(
                 tables, hide_index=True, width="stretch", height=260, key="sql_schema_pick",
                 on_select="rerun", selection_mode="single-row",
@@ -266,31 +293,35 @@ with right:
             inds = inds.filter(pl.any_horizontal(pl.col(c).fill_null("").str.contains(needle, literal=True)
                                                  for c in ("code", "name_zh", "name_en", "definition_zh")))
         ind_pick = st.dataframe(
-            inds.select("code", "name_zh", "unit", "direction", "target", "definition_zh"), hide_index=True,
-            width="stretch", height=360, key="sql_ind_pick", on_select="rerun", selection_mode="single-row",
+            inds.select("code", (pl.col("name_zh") + "(" + pl.col("unit") + ")").alias("name_unit"), "target"),
+            hide_index=True, width="stretch", height=360, key="sql_ind_pick", on_select="rerun",
+            selection_mode="single-row",
             column_config={"code": st.column_config.TextColumn(tr("ind_code")),
-                           "name_zh": st.column_config.TextColumn(tr("ind_name")),
-                           "unit": st.column_config.TextColumn(tr("ind_unit")),
-                           "direction": st.column_config.TextColumn(tr("ind_dir")),
-                           "target": st.column_config.NumberColumn(tr("ind_target"), format="%g"),
-                           "definition_zh": st.column_config.TextColumn(tr("ind_def"), width="large")})
+                           "name_unit": st.column_config.TextColumn(tr("ind_name")),
+                           "target": st.column_config.NumberColumn(tr("ind_target"), format="%g", width="small")})
         rows_ = ind_pick.selection.rows if ind_pick is not None and hasattr(ind_pick, "selection") else []
         if rows_ and rows_[0] < inds.height:
-            code = inds["code"][rows_[0]]
-            st.button(tr("insert_code", c=code), key="sql_insert_code", on_click=append_name, args=(f"'{code}'",))
+            ind = inds.row(rows_[0], named=True)
+            better = tr("higher") if ind["direction"] == "higher" else tr("lower")
+            st.markdown(f"**{ind['name_zh']}**({ind['unit']},{better})  \n{ind['definition_zh']}")
+            st.button(tr("insert_code", c=ind["code"]), key="sql_insert_code", on_click=append_name,
+                      args=(f"'{ind['code']}'",))
+        else:
+            st.caption(tr("pick_indicator"))
     with t_hist:
         entries = history.recent(user, limit=100)
         if not entries:
             st.info(tr("no_history"))
         else:
             hist = pl.DataFrame({
-                "time": [e["time"].replace("T", " ") for e in entries],
+                "time": [e["time"][5:].replace("T", " ") for e in entries],
                 "outcome": [tr(e["outcome"]) if e["outcome"] in TEXT else e["outcome"] for e in entries],
+                "sql": [" ".join(ln for ln in e["sql"].split("\n") if not ln.strip().startswith("--")).strip()[:160]
+                        for e in entries],
                 "rows": [e.get("rows") for e in entries],
                 "elapsed_ms": [float(e.get("elapsed_ms") or 0) for e in entries],
-                "sql": [" ".join(e["sql"].split())[:120] for e in entries],
-            }, schema={"time": pl.Utf8, "outcome": pl.Utf8, "rows": pl.Int64, "elapsed_ms": pl.Float64,
-                       "sql": pl.Utf8})
+            }, schema={"time": pl.Utf8, "outcome": pl.Utf8, "sql": pl.Utf8, "rows": pl.Int64,
+                       "elapsed_ms": pl.Float64})
             h_pick = st.dataframe(
                 hist, hide_index=True, width="stretch", height=360, key="sql_hist_pick", on_select="rerun",
                 selection_mode="single-row",
@@ -298,7 +329,7 @@ with right:
                                "outcome": st.column_config.TextColumn(tr("h_outcome")),
                                "rows": st.column_config.NumberColumn(tr("h_rows"), format="localized"),
                                "elapsed_ms": st.column_config.NumberColumn(tr("h_ms"), format="%.0f"),
-                               "sql": st.column_config.TextColumn(tr("h_sql"), width="large")})
+                               "sql": st.column_config.TextColumn(tr("h_sql"), width="medium")})
             picked = h_pick.selection.rows if h_pick is not None and hasattr(h_pick, "selection") else []
             st.caption(tr("pick_history"))
             if picked and picked[0] < len(entries):
@@ -308,21 +339,9 @@ with right:
                           type="primary")
 
 # ---------------------------------------------------------------- results
-last = ss.get("sql_result")
+if not last or last["error"] is not None:
+    st.stop()
 st.divider()
-if not last:
-    st.info(tr("no_result"))
-    st.stop()
-first_line = next((ln for ln in last["sql"].splitlines() if ln.strip() and not ln.strip().startswith("--")),
-                  last["sql"].strip())
-st.caption(tr("ran_at", at=last["at"], sql=first_line.strip()[:120]))
-err = last["error"]
-if err is not None:
-    st.error(err.message)
-    if err.detail:
-        st.code(err.detail, language=None, wrap_lines=True)
-    st.stop()
-
 res: sandbox.Result = last["result"]
 df = res.frame
 m1, m2, m3, m4 = st.columns(4)
@@ -336,11 +355,11 @@ if res.truncated:
 if df.height == 0:
     st.info(tr("empty"))
 
-plain = ("year", "code", "_id", "_year", "_code", "decimals")
+plain = ("year", "code", "_id", "_year", "_code", "decimals")  # identifiers and years: no thousands separator
 colcfg = {}
 for name, dtype in df.schema.items():
     if dtype.is_numeric():
-        fmt_ = "plain" if dtype.is_integer() and (name in plain or name.endswith(plain)) else "localized"
+        fmt_ = "%d" if dtype.is_integer() and (name in plain or name.endswith(plain)) else "localized"
         colcfg[name] = st.column_config.NumberColumn(name, format=fmt_)
     elif dtype == pl.Date:
         colcfg[name] = st.column_config.DateColumn(name, format="YYYY-MM-DD")

@@ -306,7 +306,8 @@ def parameters(sql: str) -> list[str]:
 DATE_NAMES = re.compile(r"^(start|end|as_of|.*_(start|end|date|day))$")
 INT_NAMES = re.compile(r"^(year|limit|top|n|.*_(year|rank|rows|count|days|months|n))$")
 FLOAT_NAMES = re.compile(r"^.*_(deg|pct|share|rate|ratio|km|km2)$")
-TEXT_NAMES = re.compile(r"^(region|parent|category|channel|indicator|domain|level|.*_(code|level|name|type))$")
+TEXT_NAMES = re.compile(r"^(.*region.*|parent|category|channel|indicator|domain|level|phase|source|"
+                        r".*_(code|level|name|type|phase|source))$")
 
 
 def param_kind(name: str) -> str:
@@ -441,6 +442,7 @@ GRACE_S = 2.0
 WORKER_MEMORY = 4 * 2**30      # the worker's address space: ~1.4 GB of libraries, DuckDB's 1 GB, the result
 MAX_WORKERS = 2            # statements at once, all analysts together; more wait for a free worker
 START_TIMEOUT_S = 60.0
+WORKER_IDLE_S = 600.0      # a worker left idle this long exits (also ends workers of a reloaded module)
 
 _pool = threading.Condition()
 _idle: list["_Worker"] = []
@@ -469,6 +471,7 @@ class _Worker:
             pass_fds=[theirs.fileno()], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
         theirs.close()
         self.conn = Connection(ours.detach())
+        self.last_used = time.monotonic()
         if not self.conn.poll(START_TIMEOUT_S):
             self.kill()
             raise SandboxBusy("查询进程没有按时启动,请稍后再试。")
@@ -510,6 +513,7 @@ def _start_idle() -> None:
     with _pool:
         _starting -= 1
         if worker is not None:
+            worker.last_used = time.monotonic()
             _idle.append(worker)
         _pool.notify_all()
 
@@ -521,7 +525,8 @@ def _acquire(wait_s: float) -> _Worker:
         while True:
             while _idle:
                 worker = _idle.pop()
-                if worker.alive():
+                # one about to time out by itself is retired here, not handed a statement it would drop
+                if worker.alive() and time.monotonic() - worker.last_used < WORKER_IDLE_S - 30:
                     _busy += 1
                     return worker
                 worker.kill()
@@ -546,6 +551,7 @@ def _release(worker: _Worker, healthy: bool) -> None:
     with _pool:
         _busy -= 1
         if healthy and worker.alive():
+            worker.last_used = time.monotonic()
             _idle.append(worker)
         _pool.notify_all()
     if not (healthy and worker.alive()):
@@ -595,6 +601,8 @@ def _worker_main(conn: Connection) -> None:
     conn.send("ready")
     while True:
         try:
+            if not conn.poll(WORKER_IDLE_S):
+                return  # idle: give the memory back; the app starts another when needed
             request = conn.recv()
         except (EOFError, OSError):
             return

@@ -102,7 +102,8 @@ def test_parameter_names_kinds_and_binding():
     assert sandbox.param_kind("as_of") == "date"
     assert sandbox.param_kind("year") == "int" and sandbox.param_kind("max_rows") == "int"
     assert sandbox.param_kind("cell_deg") == "float"
-    assert sandbox.param_kind("region") == "text"
+    assert sandbox.param_kind("region") == "text" and sandbox.param_kind("parent_region") == "text"
+    assert sandbox.bind_value("parent_region", "530000") == "530000"
     assert sandbox.bind_value("region", "530000") == "530000"
     assert sandbox.bind_value("year", " 2022 ") == 2022
     assert sandbox.bind_value("start", "2022-01-01") == date(2022, 1, 1)
@@ -124,8 +125,9 @@ def test_every_example_query_runs_in_the_sandbox(sb):
     for q in catalog:
         assert set(sandbox.parameters(q.sql)) == set(q.params), q.name
         params = {}
-        for name in q.params:
-            params[name] = values[name] if name in values else sandbox.bind_value(name, "1")
+        for name in q.params:  # a parameter added since: a value of its kind (text '' means "all")
+            fallback = {"date": "2022-12-31", "int": "10", "float": "0.1", "text": ""}[sandbox.param_kind(name)]
+            params[name] = values[name] if name in values else sandbox.bind_value(name, fallback)
         res = sb.run(q.sql, params)
         assert res.columns, q.name
 

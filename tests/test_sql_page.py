@@ -195,9 +195,16 @@ def test_history_row_runs_again(warehouse_built):
 def test_indicator_catalog_is_searchable(page, run_query):
     at = sql_page()
     at.text_input(key="sql_ind_search").set_value("安全感").run()
-    inds = [d.value for d in at.dataframe if "definition_zh" in d.value.columns][0]
-    assert 0 < len(inds) < run_query("meta_indicators").height
-    assert all("安全感" in (r.name_zh + r.definition_zh + r.code) for r in inds.itertuples())
+    inds = [d.value for d in at.dataframe if "target" in d.value.columns][0]
+    catalog = {r["code"]: r for r in run_query("meta_indicators").iter_rows(named=True)}
+    assert 0 < len(inds) < len(catalog)
+    assert all("安全感" in catalog[c]["name_zh"] + catalog[c]["definition_zh"] for c in inds["code"])
+    at.session_state["sql_ind_pick"] = {"selection": {"rows": [0], "columns": []}}
+    at.run()
+    code = inds["code"].iloc[0]
+    assert any(catalog[code]["definition_zh"] in m.value for m in at.markdown)
+    at.button(key="sql_insert_code").click().run()
+    assert at.session_state["sql_text"].endswith(f" '{code}'")
 
 
 def test_account_scope_restricts_every_result(warehouse_built):
