@@ -1,7 +1,8 @@
 """自助查询: an analyst's own SQL through the sandbox, with schema, examples, indicators, history and export.
 
-The editor (streamlit-ace, assets in its package) hands its text to Python on Ctrl+Enter or its Apply button;
-that runs the statement. The Run button runs the last submitted text again (after changing parameters, say).
+The editor (streamlit-ace, assets in its package, so it works offline) hands its text to Python on Ctrl+Enter or
+its Apply button; that runs the statement. The Run button runs the last submitted text again (after changing
+parameters, say).
 Results are kept per session with the statement and parameters they came from, so unrelated reruns show them
 without running anything. The account's region scope (session key `account_region`, set by the auth layer)
 decides which rows the sandbox can see; the sidebar scope only fills in parameter defaults.

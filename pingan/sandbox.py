@@ -6,14 +6,17 @@ What an analyst's statement goes through, in order:
    DuckDB's read-only mode and locked configuration would refuse most writes anyway, but CREATE TEMP, SET
    VARIABLE, CHECKPOINT and PRAGMA would pass them, and the allow-list also gives a clear message first;
 3. its `$names` bound from the caller's parameters (never pasted into the text);
-4. a read-only connection with external access off and configuration locked (warehouse.sandbox_connection),
-   on a cursor of its own, interrupted by a timer at the time limit; only the rows needed are fetched.
+4. a worker process (never the app's own), a read-only connection there with external access off and
+   configuration locked (warehouse.sandbox_connection), a cursor of its own interrupted by a timer at the time
+   limit, only the rows needed fetched; the app kills a worker that does not stop at limit + GRACE_S, and a
+   worker's address space is capped (see "worker processes" below).
 
 Every refusal and interruption is one named SandboxError subclass whose message is plain Chinese and says what
 was refused and why; `detail` carries DuckDB's own error text where it helps (syntax errors).
 
-Limits are caps: a caller may lower the time and row limits, never raise them. The memory limit is per
-database instance, shared by all sandbox queries of a process on the same file.
+Limits are caps: a caller may lower the time and row limits, never raise them. DuckDB's memory limit holds per
+worker; at most MAX_WORKERS statements run at once, all users together, so a long one from one analyst never
+holds up the pages (they have their own connection) and holds up at most one worker.
 
 Region scope: `scope` '' sees the whole snapshot; a six-digit code runs against a per-scope extract that holds
 only that region's rows (pingan.scoped), so nothing outside the scope can be reached by any statement.
@@ -23,8 +26,8 @@ from __future__ import annotations
 import io
 import json
 import os
-import resource
 import re
+import resource
 import shutil
 import socket
 import subprocess
@@ -33,9 +36,9 @@ import threading
 import time
 import unicodedata
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from multiprocessing.connection import Connection
-from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -50,7 +53,7 @@ DISPLAY_ROWS = 10_000          # rows shown on the page
 EXPORT_ROWS = 1_000_000        # rows in a download or the command line's CSV
 XLSX_ROWS = 100_000            # an Excel file beyond this takes minutes to write: CSV or Parquet instead
 MEMORY_LIMIT = "1GB"           # DuckDB operators; bigger sorts spill to a temporary folder
-THREADS = 1                    # per sandbox instance: the pages keep the other core
+THREADS = 1                    # per worker: the pages keep the other core
 MAX_SQL_CHARS = 100_000
 MAX_RESULT_BYTES = 256 * 2**20  # what the Python side will hold for one result
 COUNT_BUDGET_S = 0.5           # extra time spent counting rows past the row limit ("共 N 行")
@@ -128,6 +131,11 @@ class ScopeRefused(SandboxError):
 
 class WarehouseUnavailable(SandboxError):
     kind = "warehouse"
+    outcome = "failed"
+
+
+class SandboxBusy(SandboxError):
+    kind = "busy"
     outcome = "failed"
 
 
@@ -236,7 +244,7 @@ def check_text(sql) -> str:
         if ch in _ZERO_WIDTH:
             raise UnreadableText(f"已拒绝:第 {pos + 1} 个字符是零宽字符 U+{ord(ch):04X},看不见却会改变语句。"
                                  "请删除它(可能来自复制粘贴)。")
-        if cat in ("Cc", "Cf") and ch not in _ZERO_WIDTH:
+        if cat in ("Cc", "Cf"):
             raise UnreadableText(f"已拒绝:第 {pos + 1} 个字符是不可见的控制字符 U+{ord(ch):04X}。请删除它。")
     if not sql.strip():
         raise EmptyStatement("没有可运行的语句:输入为空。请输入一条 SELECT 语句。")
@@ -286,7 +294,8 @@ def _fullwidth_hint(text: str) -> str:
 
 
 def _outside_strings(text: str) -> str:
-    return re.sub(r"'(?:[^']|'')*'", "''", text)
+    """The statement without its string literals and comments (where full-width characters are fine)."""
+    return re.sub(r"'(?:[^']|'')*'|--[^\n]*|/\*.*?\*/", " ", text, flags=re.S)
 
 
 def parameters(sql: str) -> list[str]:
@@ -438,8 +447,8 @@ def export(sql: str, params: dict | None = None, *, scope: str = "", time_limit_
 # memory limit (measured: 40 s past a 2 s interrupt, 11 GB). So the app waits GRACE_S more and then kills the
 # worker, and a worker's address space is capped at WORKER_MEMORY, so such a call fails at once instead.
 
-GRACE_S = 2.0
-WORKER_MEMORY = 4 * 2**30      # the worker's address space: ~1.4 GB of libraries, DuckDB's 1 GB, the result
+GRACE_S = 2.0              # after the time limit, before the kill
+WORKER_MEMORY = 4 * 2**30  # a worker's address space: ~1.4 GB of libraries, DuckDB's 1 GB, the result
 MAX_WORKERS = 2            # statements at once, all analysts together; more wait for a free worker
 START_TIMEOUT_S = 60.0
 WORKER_IDLE_S = 600.0      # a worker left idle this long exits (also ends workers of a reloaded module)
@@ -448,11 +457,6 @@ _pool = threading.Condition()
 _idle: list["_Worker"] = []
 _busy = 0       # workers running a statement
 _starting = 0   # workers being started in the background by warm()
-
-
-class SandboxBusy(SandboxError):
-    kind = "busy"
-    outcome = "failed"
 
 
 class _Worker:
@@ -576,7 +580,9 @@ def _call(request: dict, limit_s: float) -> tuple[dict, pa.Table]:
                                   f"{WORKER_MEMORY // 2**30} GB),查询已中止。请先筛选或聚合,减少一次处理的数据量。"
                                   ) from None
     finally:
-        _release(worker, healthy)
+        # a worker that ran out of memory keeps its address space fragmented: replace it rather than reuse it
+        spent = healthy and header.get("error", ("",))[0] in ("MemoryLimitExceeded", "ResultTooLarge")
+        _release(worker, healthy and not spent)
     if "error" in header:
         name, message, detail = header["error"]
         cls = globals().get(name)
@@ -598,6 +604,7 @@ def _worker_main(conn: Connection) -> None:
     except (ValueError, OSError):
         pass  # a platform without address-space limits still has the kill on time
     conns: dict[str, duckdb.DuckDBPyConnection] = {}
+    watchdog = _Watchdog()
     conn.send("ready")
     while True:
         try:
@@ -608,7 +615,7 @@ def _worker_main(conn: Connection) -> None:
             return
         payload = b""
         try:
-            header, table = _serve(request, conns)
+            header, table = _serve(request, conns, watchdog)
             if table is not None:
                 sink = pa.BufferOutputStream()
                 with pa.ipc.new_stream(sink, table.schema) as writer:
@@ -637,33 +644,63 @@ def _worker_connection(conns: dict, path: str) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _serve(request: dict, conns: dict) -> tuple[dict, pa.Table | None]:
+class _Watchdog:
+    """The worker's one timer thread: interrupts the running statement's cursor at its deadline.
+
+    One thread for the worker's life rather than a threading.Timer per statement: starting a thread needs
+    address space for its stack, which a worker near WORKER_MEMORY may no longer have."""
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._cursor = None
+        self._deadline: float | None = None
+        self.fired = False
+        threading.Thread(target=self._loop, daemon=True, name="pingan-sandbox-watchdog").start()
+
+    def arm(self, cursor, seconds: float) -> None:
+        with self._cond:
+            self._cursor, self._deadline, self.fired = cursor, time.monotonic() + seconds, False
+            self._cond.notify()
+
+    def disarm(self) -> None:
+        with self._cond:
+            self._cursor = self._deadline = None
+            self._cond.notify()
+
+    def _loop(self) -> None:
+        with self._cond:
+            while True:
+                if self._deadline is None:
+                    self._cond.wait()
+                    continue
+                remaining = self._deadline - time.monotonic()
+                if remaining > 0:
+                    self._cond.wait(remaining)
+                    continue
+                try:
+                    self._cursor.interrupt()
+                except duckdb.Error:
+                    pass  # the statement finished between the deadline and this call
+                self.fired = True
+                self._deadline = None
+
+
+def _serve(request: dict, conns: dict, watchdog: _Watchdog) -> tuple[dict, pa.Table | None]:
     con = _worker_connection(conns, request["path"])
     if request["kind"] == "schema":
         return {}, _catalog(con)
     stmt = check(request["sql"])  # again, inside the worker: it never runs what the checks refuse
     limit_s = min(float(request["limit_s"]), TIME_LIMIT_S)
     cur = con.cursor()
-    fired = threading.Event()
-
-    def stop():
-        fired.set()
-        try:
-            cur.interrupt()
-        except duckdb.Error:
-            pass  # the statement finished and the cursor closed between the timer firing and this call
-
-    timer = threading.Timer(limit_s, stop)
-    timer.daemon = True
     started = time.perf_counter()
-    timer.start()
+    watchdog.arm(cur, limit_s)
     try:
         table, truncated, total, types = _fetch(cur, stmt.query, request["params"], int(request["row_limit"]),
                                                 limit_s, started, bool(request["count_rows"]))
     except duckdb.Error as exc:
-        raise _translate(exc, fired.is_set(), limit_s, request["scope"], stmt.query) from None
+        raise _translate(exc, watchdog.fired, limit_s, request["scope"], stmt.query) from None
     finally:
-        timer.cancel()
+        watchdog.disarm()
         cur.close()
     return {"types": types, "truncated": truncated, "total": total}, table
 

@@ -198,7 +198,7 @@ def test_long_sandbox_query_does_not_block_the_pages(sb):
     assert df.height == 1 and other.rows[0][0] > 3000
     # both finished while the long statement was still running: nobody waited for it
     assert still_running, "the long statement ended before the other queries returned"
-    assert page_s < 2.0 and sandbox_s < 2.0, (page_s, sandbox_s)
+    assert page_s < 2.0 and sandbox_s < 5.0, (page_s, sandbox_s)
     assert 5.5 < done["interrupted_after"] < 6 + sb.GRACE_S + 1
 
 
@@ -238,6 +238,16 @@ def test_huge_scalar_call_never_runs_much_past_the_limit(sb):
     except (sb.QueryInterrupted, sb.MemoryLimitExceeded):
         pass
     assert time.perf_counter() - started < 1 + sb.GRACE_S + 1.5
+
+
+def test_worker_recovers_after_running_out_of_memory(sb):
+    """A worker that ran out of memory is replaced: the next statements, several in a row, still run."""
+    with pytest.raises(sb.MemoryLimitExceeded):
+        sb.run("select len(string_agg(repeat('x', 1000000), '')) from range(3000)")
+    for _ in range(5):
+        assert sb.run("select count(*) from region").rows[0][0] > 3000
+    with pytest.raises(sb.QueryInterrupted):  # and its time limit still works
+        sb.run("select count(*) from range(1000000000) a, range(1000000000) b", time_limit_s=0.5)
 
 
 def test_address_space_cap_stops_a_giant_allocation_at_once(sb):
