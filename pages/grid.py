@@ -5,14 +5,11 @@ A click on a region (map or table) narrows the scope through the sidebar's own k
 URL keeps it; the map's widget key includes the scope, so an old selection never fires again after a move.
 Page URL parameters: ind (indicator), maplevel (prefecture | county, for a province), layers (repeated).
 """
-import io
-
 import polars as pl
 import streamlit as st
 
-from pingan import fmt, frame, maps, queries
+from pingan import auth, fmt, frame, maps, queries
 from pingan.charts import grid as grid_charts
-from pingan.i18n import t
 
 S = {
     "title": ("{place}网格覆盖与综治中心建设", "Grid coverage and governance centres: {place}"),
@@ -124,21 +121,7 @@ DEFAULT_LAYERS = ["fill", "labels", "center", "onestop"]
 MAX_LEVEL_RANK = {"all": 1, "province": 3, "prefecture": 4, "county": 4}
 CELL_DEG = {"all": 0.25, "province": 0.1, "prefecture": 0.05, "county": 0.02}
 GRIDS_LISTED = 3000
-
-
-def downloads(df: pl.DataFrame, basename: str, key: str) -> None:
-    """frame.downloads with the files made on click (callables): writing XLSX eagerly cost ~0.5 s a run."""
-    def xlsx() -> bytes:
-        buf = io.BytesIO()
-        df.write_excel(buf, worksheet="data")
-        return buf.getvalue()
-
-    row = st.container(horizontal=True, gap="small")
-    row.download_button(t("download_csv", lang), data=lambda: df.write_csv(include_bom=True).encode("utf-8"),
-                       file_name=f"{basename}.csv", mime="text/csv", on_click="ignore", key=f"{key}_csv")
-    row.download_button(t("download_xlsx", lang), data=xlsx, file_name=f"{basename}.xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       on_click="ignore", key=f"{key}_xlsx")
+MAP_WIDTH_PX, MAP_HEIGHT_PX = 560, 580  # the map column at 1440 px; fits the view and the simplification
 
 
 def url_choice(param: str, key: str, options: list[str], default, multi: bool = False) -> None:
@@ -255,7 +238,10 @@ frame.header(tr("title", place=scope.name), scope, bool(own.height and own["has_
 st.markdown("<style>[data-testid='stMetricValue']{font-size:1.7rem}</style>", unsafe_allow_html=True)
 
 # Breadcrumb: 全部 › 云南 › 大理州 › 祥云县; every level above the current one is a button.
+acct = auth.current_account()
+floor = acct.region if acct is not None and acct.region else ""  # an account sees its region and below only
 crumbs = [("", tr("all"))] + [(c, names.get(c, c)) for c in (scope.province, scope.prefecture, scope.county) if c]
+crumbs = [(c, label) for c, label in crumbs if not floor or (c and queries.within(c, floor))]
 with st.container(horizontal=True, gap="small", vertical_alignment="center"):
     for i, (code, label) in enumerate(crumbs):
         last = i == len(crumbs) - 1
@@ -362,16 +348,16 @@ n_ranked = children.filter(pl.col(ind).is_not_null()).height
 
 # ---------------------------------------------------------------------------------------------- map
 if map_level == "province":
-    feats = maps.features("province")
+    boundary_args = ("province", "", None)
 elif scope.level == "county":
-    feats = maps.features("county", scope.province, {scope.county})
+    boundary_args = ("county", scope.province, {scope.county})
 else:
-    child_codes = set(regs.filter((pl.col("level") == map_level)
-                                  & ((pl.col("province_code") == scope.region)
-                                     | (pl.col("prefecture_code") == scope.region)))["code"].to_list())
-    feats = maps.features(map_level, scope.province, child_codes)
-
-view = maps.fit_view(maps.bounds(feats), 560, 580)  # the map column is ~560 px wide at 1440 px
+    boundary_args = (map_level, scope.province, set(
+        regs.filter((pl.col("level") == map_level) & ((pl.col("province_code") == scope.region)
+                                                      | (pl.col("prefecture_code") == scope.region)))["code"]))
+box = maps.bounds(maps.features(*boundary_args))
+view = maps.fit_view(box, MAP_WIDTH_PX, MAP_HEIGHT_PX)
+feats = maps.features(*boundary_args, tolerance=maps.tolerance_for(box, MAP_WIDTH_PX))
 values = dict(zip(children["code"].to_list(), children[ind].to_list()))
 cuts = maps.class_breaks(list(values.values()))
 colours = maps.ramp_for(len(cuts) + 1, maps.LIGHT.ramp)
@@ -431,7 +417,7 @@ with map_col:
     deck = maps.deck(map_layers, view)
     map_key = f"grid_map_{scope.region or 'all'}_{map_level}"
     st.pydeck_chart(deck, on_select=lambda: on_map_select(map_key), selection_mode="single-object",
-                    key=map_key, height=580)
+                    key=map_key, height=MAP_HEIGHT_PX)
     for lg in legends:
         st.markdown(lg, unsafe_allow_html=True)
     st.caption(tr("map_credit") + (" " + tr("village_est") if ind == "center_village_coverage" else ""))
@@ -455,7 +441,6 @@ with table_col:
             "villages": st.column_config.NumberColumn(tr("villages_col"), format="%d"),
             "village_centers_std": st.column_config.NumberColumn(tr("village_centres_std_col"), format="%d"),
         })
-        downloads(tshow, f"{scope.name}_乡镇网格", key="towns")
     else:
         st.markdown(f"**{tr('table_title', kind=kind)}**")
         scope_label = tr("scope_figure", place=scope.name)
@@ -482,12 +467,16 @@ with table_col:
                 "workers": st.column_config.NumberColumn(tr("workers_col"), format="%d"),
                 "grids_without_worker": st.column_config.NumberColumn(tr("grids_nw_col"), format="%d"),
             })
-        downloads(table.drop("code"), f"{scope.name}_{ind_name(ind)}", key="ranking")
         drill_key = f"grid_drill_{scope.region or 'all'}_{map_level}"
         st.selectbox(tr("drill"), [""] + children["code"].to_list(), key=drill_key,
                      format_func=lambda c: tr("drill_none") if not c else names.get(c, c),
                      on_change=on_drill_choice, args=(drill_key,))
 
+# below both columns: the table column is too narrow for frame.downloads' two buttons
+if scope.level == "county":
+    frame.downloads(tshow, f"{scope.name}_乡镇网格", lang, key="towns")
+else:
+    frame.downloads(table.drop("code"), f"{scope.name}_{ind_name(ind)}", lang, key="ranking")
 if scope.level != "county" and n_ranked > 1:
     ranked = children.filter(pl.col(ind).is_not_null()).sort(ind, descending=higher)
     best, worst = ranked["short_name"][0], ranked["short_name"][-1]
@@ -518,7 +507,7 @@ with tabs[0]:
             "grids": st.column_config.NumberColumn(tr("grids_col"), format="%d"),
             "villages": st.column_config.NumberColumn(tr("villages_col"), format="%d"),
         })
-        downloads(gap_t, f"{scope.name}_乡镇缺规范化综治中心", key="gap_towns")
+        frame.downloads(gap_t, f"{scope.name}_乡镇缺规范化综治中心", lang, key="gap_towns")
 with tabs[1]:
     no_worker = queries.run("grid_without_worker", region=scope.region, year=year, max_rows=GRIDS_LISTED)
     share = fmt.pct(me["grid_without_worker_share"], 2)
@@ -540,7 +529,7 @@ with tabs[1]:
             "county_name": st.column_config.TextColumn(tr("county_col")),
             "prefecture_name": st.column_config.TextColumn(tr("prefecture_col")),
         })
-        downloads(nw, f"{scope.name}_无网格员网格", key="gap_grids")
+        frame.downloads(nw, f"{scope.name}_无网格员网格", lang, key="gap_grids")
 with tabs[2]:
     counties = own if scope.level == "county" else (
         children if map_level == "county" else
@@ -567,4 +556,4 @@ with tabs[2]:
         "grids_without_worker": st.column_config.NumberColumn(tr("grids_nw_col"), format="%d"),
         "grids": st.column_config.NumberColumn(tr("grids_col"), format="%d"),
     })
-    downloads(by_county, f"{scope.name}_按县缺口", key="gap_counties")
+    frame.downloads(by_county, f"{scope.name}_按县缺口", lang, key="gap_counties")

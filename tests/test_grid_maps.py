@@ -20,6 +20,21 @@ def test_boundaries_by_level_and_codes():
         maps.features("township")
 
 
+def test_simplified_boundaries_keep_regions_and_drop_vertices():
+    def vertices(feats):
+        return sum(len(ring) for f in feats for poly in (f["geometry"]["coordinates"]
+                   if f["geometry"]["type"] == "MultiPolygon" else [f["geometry"]["coordinates"]]) for ring in poly)
+
+    raw = maps.features("county", "530000")
+    tol = maps.tolerance_for(maps.bounds(raw), 560)
+    assert 0.01 < tol < 0.05
+    simple = maps.features("county", "530000", tolerance=tol)
+    assert [f["properties"] for f in simple] == [f["properties"] for f in raw]
+    assert vertices(simple) < 0.6 * vertices(raw)
+    assert raw[0]["geometry"] is not simple[0]["geometry"]          # the cached originals are untouched
+    assert maps.features("county", "530000", tolerance=tol) == simple  # cached
+
+
 def test_fit_view_centres_on_the_box():
     dali = maps.features("prefecture", codes={"532900"})
     w, s, e, n = maps.bounds(dali)

@@ -52,7 +52,7 @@ def test_same_definitions_as_reconciliation(run_query):
               "justice_office_count": "justice_offices", "people_tribunal_count": "tribunals",
               "onestop_center_count": "onestop_centers", "center_township_coverage": "center_township_coverage",
               "onestop_coverage": "onestop_coverage"}
-    rec = run_query("sources_reconciliation").filter(
+    rec = run_query("sources_reconciliation", region="").filter(
         pl.col("indicator").is_in(list(column)) & pl.col("warehouse_value").is_not_null())
     assert rec.height >= 20
     for r in rec.iter_rows(named=True):
