@@ -151,3 +151,32 @@ def test_english(warehouse_built):
     at = grid_page({"region": "640000", "lang": "en"})
     assert at.title[0].value.startswith("Grid coverage and governance centres")
     assert "Grid workers" in metrics(at)
+
+
+@pytest.fixture()
+def dali_leader(warehouse_built, tmp_path, monkeypatch):
+    """A state folder with one account (a leader scoped to 大理州) sharing the session's warehouse."""
+    import os
+
+    from pingan import auth
+
+    (tmp_path / "warehouse").mkdir()
+    os.symlink(warehouse_built, tmp_path / "warehouse" / warehouse_built.name)
+    (tmp_path / "warehouse" / "CURRENT").write_text(warehouse_built.name)
+    monkeypatch.setenv("PINGAN_STATE_DIR", str(tmp_path))
+    auth.add_user("dali_leader", "Grid-Test-2022", "leader", "532900", "大理州领导")
+
+
+def test_scoped_account_stays_in_its_region(dali_leader):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.query_params["region"] = "530000"                  # a link above the account's region
+    at.run()
+    at.text_input(key="login_user").input("dali_leader")
+    at.text_input(key="login_password").input("Grid-Test-2022")
+    at.button[0].click().run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    assert at.title[0].value.startswith("大理白族自治州")
+    assert [b.label for b in at.button if b.key and b.key.startswith("crumb_")] == ["大理州"]   # no way up
+    assert len(layer(deck_spec(at), "regions")["data"]["features"]) == 12
+    assert len(at.get("download_button")) == 0          # a leader views; exporting needs the analyst role
