@@ -227,8 +227,17 @@ def ind_name(code: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- data
-own_level = scope.level
-own = queries.run("grid_by_region", region=scope.region, child_level=own_level, year=year)
+# Page parameters from the link first: the map level decides which sub-regions one query returns.
+url_choice("ind", "grid_ind", INDICATORS, INDICATORS[0])
+url_choice("maplevel", "grid_maplevel", ["prefecture", "county"], "prefecture")
+url_choice("layers", "grid_layers", LAYERS, DEFAULT_LAYERS, multi=True)
+map_level = st.session_state["grid_maplevel"] if scope.level == "province" else \
+    {"all": "province", "prefecture": "county", "county": "county"}[scope.level]
+# One row per sub-region at the map level plus the place's own row (is_total); a county's only sub-region
+# with polygons is itself (its townships are listed in a table).
+by_region = queries.run("grid_by_region", region=scope.region, child_level=map_level, year=year)
+own = by_region.filter(pl.col("is_total"))
+children = by_region.filter(~pl.col("is_total"))
 published = queries.run("grid_published", region=scope.region, year=year)
 regs = frame.regions()
 names = dict(zip(regs["code"].to_list(), regs["short_name"].to_list()))
@@ -317,16 +326,11 @@ for section, items in HEADLINE:
             metric(col, code, me[key])
 
 # ---------------------------------------------------------------------------------------------- controls
-url_choice("ind", "grid_ind", INDICATORS, INDICATORS[0])
-url_choice("maplevel", "grid_maplevel", ["prefecture", "county"], "prefecture")
-url_choice("layers", "grid_layers", LAYERS, DEFAULT_LAYERS, multi=True)
 ctl = st.columns([3, 2, 3])
 ind = ctl[0].selectbox(tr("indicator"), INDICATORS, key="grid_ind", format_func=ind_name)
 if scope.level == "province":
     map_level = ctl[1].segmented_control(tr("maplevel"), ["prefecture", "county"], key="grid_maplevel",
                                          required=True, format_func=lambda x: tr(f"level_{x}"))
-else:
-    map_level = {"all": "province", "prefecture": "county", "county": "county"}[scope.level]
 layers = st.pills(tr("layers"), LAYERS, selection_mode="multi", key="grid_layers", format_func=lambda x: tr(x))
 url_write("ind", ind, INDICATORS[0])
 url_write("maplevel", st.session_state["grid_maplevel"], "prefecture")
@@ -337,11 +341,6 @@ unit = meta["unit"] if zh else UNIT_EN.get(meta["unit"], meta["unit"])
 digits = DIGITS.get(ind, 1)
 higher = meta["direction"] == "higher"
 
-# Sub-regions of the map and the table (a county's sub-regions are its townships: table only).
-if scope.level == "county":
-    children = own
-else:
-    children = queries.run("grid_by_region", region=scope.region, child_level=map_level, year=year)
 children = children.with_columns(
     pl.col(ind).rank(method="min", descending=higher).cast(pl.Int64).alias("rank"))
 n_ranked = children.filter(pl.col(ind).is_not_null()).height
@@ -531,9 +530,8 @@ with tabs[1]:
         })
         frame.downloads(nw, f"{scope.name}_无网格员网格", lang, key="gap_grids")
 with tabs[2]:
-    counties = own if scope.level == "county" else (
-        children if map_level == "county" else
-        queries.run("grid_by_region", region=scope.region, child_level="county", year=year))
+    counties = children if map_level == "county" else queries.run(
+        "grid_by_region", region=scope.region, child_level="county", year=year).filter(~pl.col("is_total"))
     by_county = counties.select(
         "short_name",
         (pl.col("townships") - pl.col("townships_with_std_center")).alias("townships_gap"),

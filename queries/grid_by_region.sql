@@ -1,6 +1,7 @@
 -- Grids, grid workers, governance centres and their coverage in each sub-region of a place, as of the end of a year
--- grain: one row per sub-region at $child_level that has grid data ('all': one row for the whole place, code '')
--- params: $region (six-digit code or ''), $child_level (all | province | prefecture | county), $year (stock as of
+-- grain: one row per sub-region at $child_level that has grid data, plus one row for the whole place
+--        (is_total, code = $region): the page needs both, and one pass over the facts gives both
+-- params: $region (six-digit code or ''), $child_level (province | prefecture | county), $year (stock as of
 --         31 December). Rate columns are named by their indicator code; per-capita figures use the 2020 census.
 -- Coverage as in sources_reconciliation: a township is covered when it has a township-level centre; a county when it
 -- has a county-level centre (一站式: a county-level one-stop centre). Village-level centres carry only their township,
@@ -80,7 +81,6 @@ township_c as (
 per_county as (
     select
         case $child_level
-            when 'all' then ''
             when 'province' then c.province_code
             when 'prefecture' then c.prefecture_code
             else c.code
@@ -152,11 +152,13 @@ by_region as (
         sum(villages_with_center) as villages_with_center,
         sum(villages_with_std_center) as villages_with_std_center,
         bool_or(has_demo) as has_demo,
+        grouping(code) = 1 as is_total,
     from per_county
-    group by code
+    group by grouping sets ((code), ())
 )
 select
-    b.code,
+    coalesce(b.code, $region) as code,
+    b.is_total,
     coalesce(r.name, '') as name,
     coalesce(r.short_name, '') as short_name,
     r.lon,
@@ -204,5 +206,6 @@ select
     100.0 * b.centers_village_std / nullif(b.centers_village, 0) as center_standardized_rate_village,
     100.0 * b.counties_with_onestop / nullif(b.counties, 0) as onestop_coverage,
 from by_region as b
-left join region as r on r.code = b.code
-order by b.code
+left join region as r on r.code = coalesce(b.code, $region)
+where b.grids is not null  -- no grid data at all: no total row either
+order by b.is_total, b.code

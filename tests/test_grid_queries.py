@@ -9,14 +9,12 @@ COUNTS = ["grids", "comprehensive_grids", "dedicated_grids", "workers", "workers
           "onestop_centers", "police_rooms", "justice_offices", "tribunals", "counties", "counties_with_center",
           "counties_with_onestop", "townships", "townships_with_center", "townships_with_std_center", "villages",
           "villages_with_center", "villages_with_std_center", "population"]
-LEVEL = {"530000": "province", "640000": "province", "532900": "prefecture", "630100": "prefecture",
-         "410900": "prefecture", "450900": "prefecture", "620000": "province", "621000": "prefecture",
-         "621200": "prefecture"}
 
 
 def place(run_query, code: str, year: int = 2022) -> dict:
-    df = run_query("grid_by_region", region=code, child_level=LEVEL.get(code, "all"), year=year)
-    assert df.height == 1
+    """The place's own row (is_total) of grid_by_region."""
+    df = run_query("grid_by_region", region=code, child_level="county", year=year).filter(pl.col("is_total"))
+    assert df.height == 1 and df["code"][0] == code
     return df.row(0, named=True)
 
 
@@ -56,7 +54,6 @@ def test_same_definitions_as_reconciliation(run_query):
         pl.col("indicator").is_in(list(column)) & pl.col("warehouse_value").is_not_null())
     assert rec.height >= 20
     for r in rec.iter_rows(named=True):
-        LEVEL.setdefault(r["region_code"], "prefecture" if r["region_code"][2:] != "0000" else "province")
         mine = place(run_query, r["region_code"], r["period_end"].year)[column[r["indicator"]]]
         assert mine == pytest.approx(r["warehouse_value"]), r["figure_id"]
 
@@ -65,7 +62,9 @@ def test_sub_regions_add_up_to_the_place(run_query):
     whole = place(run_query, "530000")
     prefs = run_query("grid_by_region", region="530000", child_level="prefecture", year=2022)
     counties = run_query("grid_by_region", region="530000", child_level="county", year=2022)
-    assert prefs.height == 16 and counties.height == 129
+    assert prefs.height == 16 + 1 and counties.height == 129 + 1
+    assert prefs.filter(pl.col("is_total")).row(0) == counties.filter(pl.col("is_total")).row(0)
+    prefs, counties = prefs.filter(~pl.col("is_total")), counties.filter(~pl.col("is_total"))
     for col in COUNTS:
         assert prefs[col].sum() == whole[col], col
         assert counties[col].sum() == whole[col], col
@@ -76,9 +75,10 @@ def test_sub_regions_add_up_to_the_place(run_query):
 
 
 def test_everything_is_the_seven_provinces(run_query):
-    provs = run_query("grid_by_region", region="", child_level="province", year=2022)
+    rows = run_query("grid_by_region", region="", child_level="province", year=2022)
+    provs = rows.filter(~pl.col("is_total"))
     assert sorted(provs["code"].to_list()) == ["360000", "410000", "450000", "530000", "620000", "630000", "640000"]
-    total = run_query("grid_by_region", region="", child_level="all", year=2022).row(0, named=True)
+    total = rows.filter(pl.col("is_total")).row(0, named=True)
     assert total["code"] == "" and total["grids"] == provs["grids"].sum()
     assert total["grids"] == run_query("grid_summary", region="", year=2022)["grids"][0]
 
@@ -89,7 +89,8 @@ def test_stock_grows_with_the_year(run_query):
 
 def test_townships_match_their_counties(run_query):
     towns = run_query("grid_by_township", region="532900", year=2022)
-    counties = run_query("grid_by_region", region="532900", child_level="county", year=2022)
+    counties = run_query("grid_by_region", region="532900", child_level="county", year=2022).filter(
+        ~pl.col("is_total"))
     assert towns.height == 112
     per_county = towns.group_by("county_code").agg(
         pl.len().alias("townships"), pl.col("has_center").sum().alias("with_center"),
