@@ -148,6 +148,9 @@ else:
         _warehouse_ready(lang)
         acct = _account(lang)
         st.session_state["account_active"] = acct
+        # the SQL page reads these: its sandbox builds a per-region extract for a scoped account
+        st.session_state["account_region"] = acct.region
+        st.session_state["account_user"] = acct.username
         allowed = [p for p in PAGES if (ROOT / p[0]).exists() and acct.can(p[3])
                    or (p[1] == "screen" and acct.can("view") and (ROOT / p[0]).exists())]
         pages = [st.Page(str(ROOT / f), title=t(key, lang), default=(i == 0),

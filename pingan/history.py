@@ -65,6 +65,11 @@ def record(user: str, sql: str, params: dict | None, *, outcome: str, elapsed_s:
         with open(path, "a", encoding="utf-8") as fh:
             fh.write(line)
         _trim(path)
+    from . import audit  # every run also lands in the organisation's audit log
+
+    audit.record(entry["user"], "sql" if outcome == "ok" else "sql_refused",
+                 {"sql": entry["sql"][:2000], "params": entry["params"], "outcome": outcome, "rows": rows,
+                  "ms": entry["elapsed_ms"], "scope": scope, "message": entry["message"][:200]})
     return entry
 
 

@@ -115,7 +115,7 @@ def test_parameter_names_kinds_and_binding():
 
 def test_every_example_query_runs_in_the_sandbox(sb):
     """Each queries/*.sql, with its parameters bound, runs as an analyst would load it."""
-    values = {"region": "640000", "parent": "640000", "start": date(2022, 1, 1), "end": date(2022, 12, 31),
+    values = {"region": "640000", "parent_region": "640000", "start": date(2022, 1, 1), "end": date(2022, 12, 31),
               "as_of": date(2022, 12, 31), "prev_start": date(2021, 1, 1), "prev_end": date(2021, 12, 31),
               "ya_start": date(2021, 1, 1), "ya_end": date(2021, 12, 31), "year": 2022, "first_year": 2018,
               "last_year": 2022, "child_level": "prefecture", "category": "", "cell_deg": 0.1,

@@ -176,3 +176,30 @@ def test_auth_serves_beyond_this_machine_once_accounts_exist(accounts_state):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_scope_sql_page_queries_the_region_extract(accounts_state):
+    at = login("dali_analyst")
+    at.switch_page(str(ROOT / "pages/sql.py")).run()
+    assert not at.exception
+    assert at.session_state["account_region"] == DALI
+    assert any(DALI in i.value for i in at.info)
+
+
+def test_scope_sql_sandbox_cannot_reach_other_regions(warehouse_built):
+    from pingan import sandbox
+
+    res = sandbox.run("select distinct prefecture_code from dispute_case order by 1", {}, scope=DALI)
+    assert res.frame["prefecture_code"].to_list() == [DALI]
+    figs = sandbox.run("select distinct region_code from published_figure", {}, scope=DALI)
+    assert set(figs.frame["region_code"].to_list()) <= {DALI}
+
+
+def test_auth_every_audited_action_lands_in_the_log(accounts_state):
+    from pingan import audit, history
+
+    at = login("dali_analyst")
+    at.switch_page(str(ROOT / "pages/sources.py")).run()
+    history.record("dali_analyst", "select 1", {}, outcome="ok", elapsed_s=0.01, rows=1, scope=DALI)
+    actions = set(audit.read()["action"].to_list())
+    assert {"login", "page_view", "sql"} <= actions
