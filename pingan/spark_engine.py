@@ -93,10 +93,9 @@ def session():
     with _lock:
         if _spark is None:
             os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-            os.environ.setdefault("PYSPARK_PYTHON", os.environ.get("PYSPARK_PYTHON", "python3"))
             from pyspark.sql import SparkSession
 
-            work = config.state_dir() / "spark"  # only Spark's own scratch files; nothing is written here today
+            work = config.state_dir() / "spark"  # Spark writes here only if someone creates a managed table
             builder = SparkSession.builder.master(master()).appName("pingan")
             conf = {**DEFAULT_CONF, "spark.sql.warehouse.dir": str(work / "spark-warehouse"), **_extra_conf()}
             for k, v in conf.items():
@@ -270,6 +269,7 @@ def translate(sql: str, param_types: dict[str, str] | None = None,
     for lit in list(tree.find_all(exp.Literal)):
         if lit.is_number and not lit.is_int and not isinstance(lit.parent, (exp.DataType, exp.DataTypeParam)):
             lit.replace(exp.Cast(this=lit.copy(), to=exp.DataType.build("double")))
+    _province_pruning(tree)
     if dialect == "spark":
         for rnd in list(tree.find_all(exp.Round)):
             digits = rnd.args.get("decimals")
@@ -284,6 +284,72 @@ def translate(sql: str, param_types: dict[str, str] | None = None,
         for win in list(tree.find_all(exp.Window)):
             _window_nulls_last(win)
     return tree.sql(dialect=dialect, pretty=True, unsupported_level=sqlglot.ErrorLevel.RAISE)
+
+
+_CODE_COLUMNS = {"province_code", "prefecture_code", "county_code"}
+
+
+def _province_pruning(tree: exp.Expression) -> None:
+    """Add `(:p = '' or province_code = substr(:p, 1, 2) || '0000')` beside a region test on the code columns.
+
+    The queries test a region as `$region in ('', province_code, prefecture_code, county_code)` or as ORs of
+    equalities; a partitioned reader cannot prune folders with a predicate that mixes in non-partition columns, so
+    every query would scan every province. A GB/T 2260 code starts with its province's two digits, so any row that
+    passes the test has that province code: the added predicate changes no result, and once Spark has bound the
+    parameter it folds to `province_code = '530000'`, which prunes to one province's folders.
+    """
+    for where in list(tree.find_all(exp.Where)):
+        cond = where.this
+        conjuncts = list(cond.flatten()) if isinstance(cond, exp.And) else [cond]
+        extra = []
+        for c in conjuncts:
+            found = _region_test(c)
+            if found is not None:
+                ph, col = found
+                extra.append(exp.Paren(this=exp.or_(
+                    exp.EQ(this=ph.copy(), expression=exp.Literal.string("")),
+                    exp.EQ(this=col.copy(), expression=exp.DPipe(
+                        this=exp.Substring(this=ph.copy(), start=exp.Literal.number(1),
+                                           length=exp.Literal.number(2)),
+                        expression=exp.Literal.string("0000"))))))
+        if extra:
+            where.set("this", exp.and_(cond.copy(), *extra))
+
+
+def _region_test(node: exp.Expression):
+    """(placeholder, province_code column) when `node` is a region test on code columns of one table."""
+    node = node.unnest()
+    ph, cols = None, []
+    if isinstance(node, exp.In) and isinstance(node.this, exp.Placeholder):
+        ph = node.this
+        for e in node.expressions:
+            if isinstance(e, exp.Literal) and e.is_string and e.name == "":
+                continue
+            if not (isinstance(e, exp.Column) and e.name in _CODE_COLUMNS):
+                return None
+            cols.append(e)
+    elif isinstance(node, exp.Or):
+        for term in node.flatten():
+            term = term.unnest()
+            if not isinstance(term, exp.EQ):
+                return None
+            sides = [term.this, term.expression]
+            p = next((x for x in sides if isinstance(x, exp.Placeholder)), None)
+            other = next((x for x in sides if x is not p), None)
+            if p is None or (ph is not None and p.name != ph.name):
+                return None
+            ph = p
+            if isinstance(other, exp.Literal) and other.is_string and other.name == "":
+                continue
+            if not (isinstance(other, exp.Column) and other.name in _CODE_COLUMNS):
+                return None
+            cols.append(other)
+    else:
+        return None
+    if ph is None or len({c.table for c in cols}) != 1:
+        return None
+    province = next((c for c in cols if c.name == "province_code"), None)
+    return (ph, province) if province is not None else None
 
 
 def _window_nulls_last(win: exp.Window) -> None:

@@ -20,6 +20,7 @@ from pingan import config, queries, spark_engine, warehouse
 SAMPLE = {
     "region": "640000",            # 宁夏: a province with counties, prefectures and published figures
     "parent": "640000",
+    "parent_region": "640000",
     "child_level": "county",
     "start": date(2022, 1, 1),
     "end": date(2022, 12, 31),
@@ -40,7 +41,7 @@ SAMPLE = {
 EXTRA = [
     ("disputes_days_to_resolve", {"category": "neighbour", "region": "", "start": date(2021, 1, 1)}),
     ("grid_by_region", {"child_level": "all", "region": ""}),
-    ("anti_gang_ranking", {"parent": "", "child_level": "province"}),
+    ("anti_gang_ranking", {"parent_region": "", "parent": "", "child_level": "province"}),
     ("disputes_success_by_subregion", {"child_level": "prefecture", "region": "450900"}),
 ]
 CATALOG = [q.name for q in queries.catalog()]
@@ -62,7 +63,7 @@ def params_for(q, overrides: dict | None = None) -> dict:
         pytest.fail(f"query {q.name} has parameters with no sample value: {unknown}; add a realistic value "
                     f"for each to SAMPLE in tests/test_spark_engine.py")
     params = {p: SAMPLE[p] for p in q.params}
-    params.update(overrides or {})
+    params.update({k: v for k, v in (overrides or {}).items() if k in params})  # a renamed parameter: either name
     return params
 
 
@@ -234,3 +235,13 @@ def test_spark_page_shows_the_same_figures(page, spark_ready, monkeypatch):
                 assert i < len(got[key]) and got[key][i] == value, f"{page}: {key}[{i}]: Spark {got[key][i:i+1]} DuckDB {value}"
     if page in ("overview.py", "sources.py"):
         assert len(expected["metrics"]) - 1 >= 4  # the figures compared are there (not an empty page)
+
+
+def test_spark_prunes_to_one_province(spark_ready):
+    """The translated region test lets Spark read only the province's folders."""
+    q = queries.load("disputes_summary")
+    params = params_for(q)
+    sdf = spark_engine.session().sql(spark_engine.spark_sql(q, params), args=params)
+    plan = sdf._jdf.queryExecution().executedPlan().toString()
+    assert "PartitionFilters: [" in plan and "(province_code#" in plan.split("PartitionFilters: [", 1)[1].split("]")[0]
+    assert "640000" in plan.split("PartitionFilters: [", 1)[1].split("]")[0]

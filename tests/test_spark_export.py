@@ -142,3 +142,12 @@ def test_spark_translation_turns_date_differences_into_days(schema):
     assert "b.median_hi - b.median_lo" in body  # a difference of day counts stays a subtraction
     backlog = spark_engine.translate(queries.load("disputes_backlog_by_county").sql, {"as_of": "date"}, schema)
     assert "DATEDIFF(CAST(:as_of AS DATE), accepted_date)" in backlog
+
+
+def test_spark_translation_adds_a_province_predicate_for_partition_pruning(schema):
+    q = queries.load("disputes_funnel_by_year")
+    out = spark_engine.translate(q.sql, date_params(q), schema, dialect="spark")
+    assert ":region = '' OR province_code = SUBSTRING(:region, 1, 2) || '0000'" in out
+    # a test on the region table's own code (not partitioned, not a province prefix) gets none
+    meta = spark_engine.translate(queries.load("region_population").sql, {}, schema)
+    assert "'0000'" not in meta
