@@ -19,12 +19,14 @@ S = {
     "grids_section": ("网格与网格员", "Grids and grid workers"),
     "centres_section": ("综治中心", "Comprehensive governance centres"),
     "facilities_section": ("调解中心与基层政法设施", "Mediation centres and local justice facilities"),
-    "published": ("公开数字", "Published"),
+    "published": ("公开", "Published"),
     "match": ("一致", "matches"),
     "differs": ("不一致", "differs"),
     "indicator": ("地图指标", "Map indicator"),
     "maplevel": ("地图层级", "Map level"),
     "layers": ("图层", "Layers"),
+    "layers_button": ("图层({n})", "Layers ({n})"),
+    "tab_figures": ("主要数字", "Key figures"),
     "level_prefecture": ("市(州)", "Prefectures"),
     "level_county": ("县(市、区)", "Counties"),
     "level_province": ("省份", "Provinces"),
@@ -52,8 +54,7 @@ S = {
     "click_hint": ("点击地图上的区域或表中的一行可下钻;上方路径可返回上级。",
                    "Click a region on the map or a row in the table to drill down; the path above goes back up."),
     "density_legend": ("网格密度(每格网格数,格宽{cell}°)", "Grid density (grids per {cell}° cell)"),
-    "facility_legend": ("设施(点大小表示层级:市>县>乡>村)", "Facilities (size by level: prefecture > county > "
-                                                           "township > village)"),
+    "facility_legend": ("设施(点越大层级越高)", "Facilities (bigger = higher level)"),
     "no_data_legend": ("无数据", "No data"),
     "rank_title": ("{kind}{ind}排名:{best}最高,{worst}最低", "{ind} by {kind}: highest {best}, lowest {worst}"),
     "rank_title_low": ("{kind}{ind}排名:{best}最低(最好),{worst}最高", "{ind} by {kind}: best {best}, worst {worst}"),
@@ -121,7 +122,7 @@ DEFAULT_LAYERS = ["fill", "labels", "center", "onestop"]
 MAX_LEVEL_RANK = {"all": 1, "province": 3, "prefecture": 4, "county": 4}
 CELL_DEG = {"all": 0.25, "province": 0.1, "prefecture": 0.05, "county": 0.02}
 GRIDS_LISTED = 3000
-MAP_WIDTH_PX, MAP_HEIGHT_PX = 560, 580  # the map column at 1440 px; fits the view and the simplification
+MAP_WIDTH_PX, MAP_HEIGHT_PX = 560, 450  # the map column at 1440 px; fits the view and the simplification
 
 
 def url_choice(param: str, key: str, options: list[str], default, multi: bool = False) -> None:
@@ -258,7 +259,6 @@ with st.container(horizontal=True, gap="small", vertical_alignment="center"):
                   on_click=goto, args=(code,))
         if not last:
             st.markdown("›")
-st.caption(tr("stock", year=year) + " " + tr("click_hint"))
 
 if own.height == 0:
     st.info(tr("no_grid"))
@@ -292,7 +292,7 @@ def published_line(code: str, value) -> str | None:
     else:
         ok = round(float(value), 2) == round(float(v), 2)
     mark = f":green[✓ {tr('match')}]" if ok else f":red[✗ {tr('differs')}]"
-    return f"{tr('published')} {q}{text} {mark}"
+    return f"{tr('published')} {q}{text} {mark}"  # the quote is in the caption's help
 
 
 def metric(col, code: str, value, extra_help: str = "") -> None:
@@ -315,23 +315,31 @@ HEADLINE = [
                             ("police_room_count", "police_rooms"), ("justice_office_count", "justice_offices"),
                             ("people_tribunal_count", "tribunals")]),
 ]
-for section, items in HEADLINE:
-    st.markdown(f"**{tr(section)}**")
-    cols = st.columns(6)
-    for col, (code, key) in zip(cols, items):
-        if key is None:
-            total = me["centers_prefecture"] + me["centers_county"] + me["centers_township"] + me["centers_village"]
-            metric(col, code, total, tr("of_which_pref", n=me["centers_prefecture"]))
-        else:
-            metric(col, code, me[key])
+
+
+def headline() -> None:
+    """The place's figures by theme, two to a row (they sit beside the map), published figures under them."""
+    for section, items in HEADLINE:
+        st.markdown(f"**{tr(section)}**")
+        for i in range(0, len(items), 2):
+            cols = st.columns(2)
+            for col, (code, key) in zip(cols, items[i:i + 2]):
+                if key is None:
+                    total = sum(me[k] for k in ("centers_prefecture", "centers_county", "centers_township",
+                                                "centers_village"))
+                    metric(col, code, total, tr("of_which_pref", n=me["centers_prefecture"]))
+                else:
+                    metric(col, code, me[key])
+
 
 # ---------------------------------------------------------------------------------------------- controls
-ctl = st.columns([3, 2, 3])
+ctl = st.columns([3, 2, 2], vertical_alignment="bottom")
 ind = ctl[0].selectbox(tr("indicator"), INDICATORS, key="grid_ind", format_func=ind_name)
 if scope.level == "province":
     map_level = ctl[1].segmented_control(tr("maplevel"), ["prefecture", "county"], key="grid_maplevel",
                                          required=True, format_func=lambda x: tr(f"level_{x}"))
-layers = st.pills(tr("layers"), LAYERS, selection_mode="multi", key="grid_layers", format_func=lambda x: tr(x))
+with ctl[2].popover(tr("layers_button", n=len(st.session_state["grid_layers"])), width="stretch"):
+    layers = st.pills(tr("layers"), LAYERS, selection_mode="multi", key="grid_layers", format_func=lambda x: tr(x))
 url_write("ind", ind, INDICATORS[0])
 url_write("maplevel", st.session_state["grid_maplevel"], "prefecture")
 url_write("layers", layers, DEFAULT_LAYERS, multi=True)
@@ -376,10 +384,12 @@ def region_tip(r: dict) -> str:
 tips = {r["code"]: region_tip(r) for r in children.iter_rows(named=True)}
 map_layers = [maps.choropleth_layer(feats, values if "fill" in layers else {}, tips, cuts,
                                     alpha=None if "density" not in layers else 110)]
-legends = []
+legends = []  # drawn above the map, compact, so that map and legend fit one 1440x900 screen
+notes = [tr("stock", year=year), tr("click_hint")]
 if "fill" in layers:
-    entries = maps.legend_entries(cuts, colours, unit, digits, single_value=next(iter(values.values()), None))
-    legends.append(maps.legend_html(ind_name(ind), entries + [(maps.LIGHT.no_data, tr("no_data_legend"))]))
+    entries = maps.legend_entries(cuts, colours, "", digits, single_value=next(iter(values.values()), None))
+    legends.append(maps.legend_html(paren(ind_name(ind), unit),
+                                    entries + [(maps.LIGHT.no_data, tr("no_data_legend"))]))
 if "density" in layers:
     cell = CELL_DEG[scope.level]
     dens = queries.run("grid_density", region=scope.region, year=year, cell_deg=cell)
@@ -399,9 +409,8 @@ if shown_types:
     map_layers += maps.facility_layers(pts.to_dicts(), ftips, maps.LIGHT, tuple(shown_types),
                                        scale=0.7 if scope.level == "all" else 1.0)
     legends.append(maps.legend_html(tr("facility_legend"),
-                                    [(maps.FACILITY_COLOURS[t], tr(t)) for t in shown_types], shape="dot",
-                                    note={1: tr("national_note"), 3: tr("village_note")}.get(
-                                        MAX_LEVEL_RANK[scope.level], "")))
+                                    [(maps.FACILITY_COLOURS[t], tr(t)) for t in shown_types], shape="dot"))
+    notes.append({1: tr("national_note"), 3: tr("village_note")}.get(MAX_LEVEL_RANK[scope.level], ""))
 if "labels" in layers:
     label_rows = [{"name": r["short_name"], "lon": r["lon"], "lat": r["lat"], "priority": r["population"] or 0}
                   for r in children.iter_rows(named=True)]
@@ -413,20 +422,26 @@ if scope.level == "all":
 
 map_col, table_col = st.columns([3, 2], gap="medium")
 with map_col:
+    if legends:
+        st.markdown("".join(legends), unsafe_allow_html=True)
     deck = maps.deck(map_layers, view)
     map_key = f"grid_map_{scope.region or 'all'}_{map_level}"
     st.pydeck_chart(deck, on_select=lambda: on_map_select(map_key), selection_mode="single-object",
                     key=map_key, height=MAP_HEIGHT_PX)
-    for lg in legends:
-        st.markdown(lg, unsafe_allow_html=True)
-    st.caption(tr("map_credit") + (" " + tr("village_est") if ind == "center_village_coverage" else ""))
+    if ind == "center_village_coverage":
+        notes.append(tr("village_est"))
+    st.caption(" ".join(n for n in notes if n) + " " + tr("map_credit"))
 
 # ---------------------------------------------------------------------------------------------- table
 kind = tr(f"level_{map_level}") if scope.level != "county" else tr("level_township")
 with table_col:
+    tab_figures, tab_table = st.tabs([tr("tab_figures"), tr("table_title", kind=kind) if scope.level != "county"
+                                      else tr("county_scope_table", place=names.get(scope.region, scope.name))])
+with tab_figures:
+    headline()
+with tab_table:
     if scope.level == "county":
         towns = queries.run("grid_by_township", region=scope.region, year=year)
-        st.markdown(f"**{tr('county_scope_table', place=scope.name)}**")
         st.metric(paren(ind_name(ind), tr("scope_figure", place=scope.name)),
                   "—" if me[ind] is None else f"{me[ind]:,.{digits}f} {unit}")
         tshow = towns.select("name", "grids", "workers", "grids_without_worker", "has_std_center", "villages",
@@ -441,7 +456,6 @@ with table_col:
             "village_centers_std": st.column_config.NumberColumn(tr("village_centres_std_col"), format="%d"),
         })
     else:
-        st.markdown(f"**{tr('table_title', kind=kind)}**")
         scope_label = tr("scope_figure", place=scope.name)
         st.metric(paren(ind_name(ind), scope_label), "—" if me[ind] is None else f"{me[ind]:,.{digits}f} {unit}")
         table = children.sort("rank", nulls_last=True).select(
@@ -471,20 +485,23 @@ with table_col:
                      format_func=lambda c: tr("drill_none") if not c else names.get(c, c),
                      on_change=on_drill_choice, args=(drill_key,))
 
-# below both columns: the table column is too narrow for frame.downloads' two buttons
+# Under the map (beside the long figures tab): the ranking as a chart; then, full width (frame.downloads'
+# buttons are cut short in a column), the exports of the table tab.
+with map_col:
+    if scope.level != "county" and n_ranked > 1:
+        ranked = children.filter(pl.col(ind).is_not_null()).sort(ind, descending=higher)
+        best, worst = ranked["short_name"][0], ranked["short_name"][-1]
+        title = tr("rank_title" if higher else "rank_title_low", kind=kind, ind=ind_name(ind), best=best,
+                   worst=worst)
+        st.plotly_chart(grid_charts.ranked_bars(
+            children, ind, "short_name", title, unit, scope_value=me[ind],
+            scope_label=tr("scope_figure", place=scope.name), target=meta["target"],
+            target_label=f"{tr('target')} {meta['target']:g}{unit}" if meta["target"] is not None else "",
+            higher_is_better=higher, digits=digits, max_rows=24), width="stretch")
 if scope.level == "county":
     frame.downloads(tshow, f"{scope.name}_乡镇网格", lang, key="towns")
 else:
     frame.downloads(table.drop("code"), f"{scope.name}_{ind_name(ind)}", lang, key="ranking")
-if scope.level != "county" and n_ranked > 1:
-    ranked = children.filter(pl.col(ind).is_not_null()).sort(ind, descending=higher)
-    best, worst = ranked["short_name"][0], ranked["short_name"][-1]
-    title = tr("rank_title" if higher else "rank_title_low", kind=kind, ind=ind_name(ind), best=best, worst=worst)
-    st.plotly_chart(grid_charts.ranked_bars(
-        children, ind, "short_name", title, unit, scope_value=me[ind],
-        scope_label=tr("scope_figure", place=scope.name), target=meta["target"],
-        target_label=f"{tr('target')} {meta['target']:g}{unit}" if meta["target"] is not None else "",
-        higher_is_better=higher, digits=digits), width="stretch")
 
 # ---------------------------------------------------------------------------------------------- gaps
 st.subheader(tr("gaps"))

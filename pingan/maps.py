@@ -241,13 +241,13 @@ def legend_html(title: str, entries: list[tuple[RGB, str]], theme: MapTheme = LI
     """A legend as HTML (deck.gl has none): a title, one swatch per class, an optional note."""
     radius = "50%" if shape == "dot" else "2px"
     items = "".join(
-        f'<span style="display:inline-flex;align-items:center;margin:0 12px 2px 0;white-space:nowrap">'
+        f'<span style="display:inline-flex;align-items:center;margin:0 10px 0 0;white-space:nowrap">'
         f'<span style="display:inline-block;width:14px;height:14px;border-radius:{radius};'
         f'background:rgb{tuple(c)};border:1px solid rgba(0,0,0,.25);margin-right:5px"></span>'
         f'{html.escape(label)}</span>'
         for c, label in entries)
     note_html = f'<div style="opacity:.75;font-size:12px">{html.escape(note)}</div>' if note else ""
-    return (f'<div style="color:{theme.text};font-size:13px;line-height:1.6">'
+    return (f'<div style="color:{theme.text};font-size:13px;line-height:1.5;margin-bottom:2px">'
             f'<b style="margin-right:10px">{html.escape(title)}</b>{items}{note_html}</div>')
 
 

@@ -64,7 +64,7 @@ def test_headline_equals_published(warehouse_built, region, expected):
     shown = metrics(at)
     for label, value in expected.items():
         assert shown[label] == value, label
-    published = [c.value for c in at.caption if c.value.startswith("公开数字")]
+    published = [c.value for c in at.caption if c.value.startswith("公开 ")]
     assert len(published) == len(expected)
     assert all("一致" in p and "不一致" not in p for p in published)
 
