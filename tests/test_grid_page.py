@@ -102,6 +102,10 @@ def test_map_level_toggle(warehouse_built):
     assert not at.exception
     assert len(layer(deck_spec(at), "regions")["data"]["features"]) == 129
     assert param(at, "maplevel") == "county"
+    at.button_group(key="grid_layers").set_value(["fill", "density"]).run()
+    spec = deck_spec(at)
+    assert layer(spec, "grid_density") and layer(spec, "facility_center") is None and layer(spec, "labels") is None
+    assert param(at, "layers") == "fill,density"
 
 
 def test_drill_down_and_breadcrumb_back_up(warehouse_built):
