@@ -8,6 +8,18 @@ pydeck turns every plain string argument into a JS accessor; constants are passe
 
 Payload: pydeck serialises with indent=2 and ASCII escapes, which triples a boundary file; `CompactDeck` writes
 compact UTF-8 JSON instead (Streamlit sends whatever `to_json()` returns).
+
+A scope's map on the dark wall (what pages/grid.py does, minus points and drill-down):
+
+    box = maps.bounds(maps.features("county", "530000"))       # or ("prefecture", "", codes) …
+    view = maps.fit_view(box, 1200, 700)
+    feats = maps.features("county", "530000", tolerance=maps.tolerance_for(box, 1200))
+    cuts = maps.class_breaks(list(values.values()))             # values: {code: number}
+    deck = maps.deck([maps.choropleth_layer(feats, values, tips, cuts, maps.DARK),
+                      maps.label_layer(label_rows, maps.DARK, zoom=view.zoom)], view, maps.DARK)
+    st.pydeck_chart(deck, height=700)
+    st.markdown(maps.legend_html(title, maps.legend_entries(cuts, maps.ramp_for(len(cuts) + 1, maps.DARK.ramp)),
+                                 maps.DARK), unsafe_allow_html=True)
 """
 from __future__ import annotations
 
