@@ -281,7 +281,7 @@ def _draw(d: dict, opt: dict, theme: str, status: str) -> None:
         st.plotly_chart(charts.funnel(stages, f"{d['year']}年矛盾纠纷化解漏斗", 312, lambda v: fmt.count_zh(v, "件")),
                         width="stretch", config={"displayModeBar": False, "staticPlot": True}, key="wall_funnel")
         alerts = _alerts(d, opt["backlog"])
-        body = "".join(f'<div class="alert">{a}</div>' for a in alerts[:8]) or \
+        body = "".join(f'<div class="alert">{a}</div>' for a in alerts[:7]) or \
             '<div class="alert" style="color:#5ec962">各下级地区均达到目标,暂无预警</div>'
         st.html(f'<div class="alerts"><div class="panel-title">预警({len(alerts)})</div>{body}</div>')
     st.plotly_chart(charts.trend(d["trend"], "近两年每月矛盾纠纷排查与化解(虚线:上年同月排查)", 262,
