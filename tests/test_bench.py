@@ -19,7 +19,11 @@ from pingan import bench, bench_compare
 @pytest.fixture(scope="module")
 def report(warehouse_built, tmp_path_factory):
     out = tmp_path_factory.mktemp("bench")
-    state = warehouse_built.parent.parent
+    # a state folder of its own (sharing the snapshot file): what the benchmark writes stays out of the session's
+    state = tmp_path_factory.mktemp("bench-state")
+    (state / "warehouse").mkdir()
+    (state / "warehouse" / warehouse_built.name).symlink_to(warehouse_built)
+    (state / "warehouse" / "CURRENT").write_text(warehouse_built.name)
     t0 = time.perf_counter()
     rep = bench.run(scale="small", quick=True, out=out, state=str(state), repeats=3, budget_s=0.5,
                     combos=[bench.Combo("", "all", "latest year", "2022", "2022"),
