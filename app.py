@@ -13,7 +13,7 @@ import streamlit as st
 ROOT = Path(__file__).resolve().parent
 
 # (file, url path, i18n key, permission). Only files that exist are registered. No page icons: emoji need
-# a colour-emoji font the users' machines may lack, and :material/ icons fetch a web font (air-gapped).
+# a colour-emoji font the users' machines may lack, and Material icons fetch a web font (air-gapped).
 PAGES = [
     ("pages/overview.py", "", "page_overview", "view"),
     ("pages/grid.py", "grid", "page_grid", "view"),

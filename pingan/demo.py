@@ -294,7 +294,7 @@ def _stage_vector(rng, t_by_ind: dict[str, Target], base_identified: int) -> dic
     """Complete stage counts identified >= accepted >= mediated >= resolved for one place and period.
 
     The success rate is resolved / identified (化解成功 ÷ 排查登记): the one reading under which the
-    published counts and rates of every seed article agree (玉林: 7,762 ÷ 7,992 = 97.12%).
+    published counts and rates of every seed article agree (README, "Decisions worth knowing").
     """
     a_r, m_r = _STAGE_RATIOS["accept"], _STAGE_RATIOS["mediate"]
     val = lambda k: t_by_ind[k].count_value(rng) if k in t_by_ind else None  # noqa: E731

@@ -54,7 +54,7 @@ def yuan_zh(value) -> str:
 
 
 def pct(value, digits: int = 2) -> str:
-    """A percentage given as a number of percent (97.12 → 97.12%)."""
+    """A percentage given as a number of percent (96.5 → 96.50%)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     return f"{float(value):.{digits}f}%"
