@@ -19,6 +19,7 @@ import duckdb
 from . import config
 
 _lock = threading.Lock()
+READ_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
 _conn: duckdb.DuckDBPyConnection | None = None
 _conn_name: str | None = None
 
@@ -102,7 +103,12 @@ def check(path: Path) -> None:
     if not path.exists():
         raise WarehouseMissing(f"数据仓库文件不存在:{path.name}")
     try:
-        con = duckdb.connect(str(path), read_only=True)
+        with _lock:
+            open_here = _conn is not None and _conn_name == path.name and path.parent == snapshot_dir()
+        if open_here:  # DuckDB refuses a second connection with another configuration in this process
+            con = _conn.cursor()
+        else:
+            con = duckdb.connect(str(path), read_only=True, config=dict(READ_CONFIG))
         try:
             done = con.execute("select value from build_info where key = 'complete'").fetchone()
         finally:
@@ -165,9 +171,7 @@ def connection() -> duckdb.DuckDBPyConnection:
         if _conn is None or _conn_name != name:
             # The old connection is left to the garbage collector: another thread may still be
             # reading through a cursor of it, and Linux keeps a pruned file readable while open.
-            _conn = duckdb.connect(str(snapshot_dir() / name), read_only=True,
-                                   config={"autoinstall_known_extensions": False,
-                                           "autoload_known_extensions": False})
+            _conn = duckdb.connect(str(snapshot_dir() / name), read_only=True, config=dict(READ_CONFIG))
             _conn_name = name
         return _conn
 

@@ -142,3 +142,10 @@ def test_failed_write_leaves_current_snapshot_alone(warehouse_built, tmp_path, m
             raise RuntimeError("half a load")
     assert warehouse.current_name() == first.name
     assert sorted(p.name for p in (tmp_path / "warehouse").glob("snap-*")) == [first.name]
+
+
+def test_checking_the_open_snapshot_does_not_rebuild_it(warehouse_built):
+    name = warehouse.current_name()
+    warehouse.cursor().execute("select 1").fetchone()  # the process holds the snapshot open
+    assert warehouse.ensure() is None
+    assert warehouse.current_name() == name
