@@ -26,7 +26,6 @@ SETTINGS = [
     Setting("demo_scale", "default", "Scale of the demo data built on first start (env PINGAN_DEMO_SCALE)"),
     Setting("demo_seed", 20221, "Seed of the demo data generator (env PINGAN_DEMO_SEED)"),
     Setting("snapshots_kept", 5, "How many warehouse snapshots to keep (env PINGAN_SNAPSHOTS_KEPT)"),
-    Setting("query_cache_ttl_s", 600, "How long a page query result stays cached, seconds"),
     Setting("engine", "duckdb", "Query engine for the pages: duckdb (embedded default) or spark (env PINGAN_ENGINE)"),
 ]
 _BY_NAME = {s.name: s for s in SETTINGS}

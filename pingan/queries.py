@@ -18,9 +18,16 @@ import polars as pl
 from . import config, warehouse
 
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
-_cache: "OrderedDict[tuple, tuple[float, pl.DataFrame]]" = OrderedDict()
+# Results by (snapshot, engine, query, parameters), least recently used evicted beyond _CACHE_MAX. No time to
+# live: a snapshot never changes once written (imports and rollbacks switch to another one, hence another key),
+# so a result stays right for as long as its snapshot is current.
+_cache: "OrderedDict[tuple, pl.DataFrame]" = OrderedDict()
 _cache_lock = threading.Lock()
 _CACHE_MAX = 512
+# Keys being computed: a second caller waits for the first (a visitor arriving while start-up pre-warms the same
+# query does not run it again beside it on a 2-core machine).
+_inflight: dict[tuple, threading.Event] = {}
+_INFLIGHT_WAIT_S = 60.0
 
 
 class QueryError(RuntimeError):
@@ -135,31 +142,44 @@ def run(name: str, **params) -> pl.DataFrame:
         raise QueryError(f"查询 {name} 的参数不符:缺少 {sorted(missing)},多余 {sorted(extra)}")
     params = enforce_scope(q, params)
     snap = warehouse.snapshot_id()
-    key = (snap, str(config.setting("engine")), name, tuple(sorted((k, _normalise(v)) for k, v in params.items())))
-    ttl = float(config.setting("query_cache_ttl_s"))
-    now = time.monotonic()
-    with _cache_lock:
-        hit = _cache.get(key)
-        if hit and now - hit[0] < ttl:
-            _cache.move_to_end(key)
-            return hit[1]
     engine = str(config.setting("engine"))
+    key = (snap, engine, name, tuple(sorted((k, _normalise(v)) for k, v in params.items())))
+    deadline = time.monotonic() + _INFLIGHT_WAIT_S
+    while True:
+        with _cache_lock:
+            hit = _cache.get(key)
+            if hit is not None:
+                _cache.move_to_end(key)
+                return hit
+            running = _inflight.get(key)
+            if running is None or time.monotonic() > deadline:
+                done = _inflight[key] = threading.Event()
+                break
+        running.wait(max(0.0, deadline - time.monotonic()))  # then the result is cached, or it failed: run it here
+    try:
+        df = _plain_numbers(_execute(q, params, engine))
+        with _cache_lock:
+            _cache[key] = df
+            while len(_cache) > _CACHE_MAX:
+                _cache.popitem(last=False)
+    finally:
+        with _cache_lock:
+            if _inflight.get(key) is done:
+                del _inflight[key]
+        done.set()
+    return df
+
+
+def _execute(q: Query, params: dict, engine: str) -> pl.DataFrame:
     if engine == "spark":
         from . import spark_engine  # only imported when a deployment selects it
 
-        df = spark_engine.run(q, params)
-    else:
-        cur = warehouse.cursor()
-        try:
-            df = pl.from_arrow(cur.sql(q.sql, params=params).to_arrow_table())
-        finally:
-            cur.close()
-    df = _plain_numbers(df)
-    with _cache_lock:
-        _cache[key] = (now, df)
-        while len(_cache) > _CACHE_MAX:
-            _cache.popitem(last=False)
-    return df
+        return spark_engine.run(q, params)
+    cur = warehouse.cursor()
+    try:
+        return pl.from_arrow(cur.sql(q.sql, params=params).to_arrow_table())
+    finally:
+        cur.close()
 
 
 def _plain_numbers(df: pl.DataFrame) -> pl.DataFrame:
