@@ -8,7 +8,7 @@ from datetime import datetime
 import duckdb
 import polars as pl
 
-from . import config, demo, reference, warehouse
+from . import config, demo, reference, rollups, warehouse
 from .demo_targets import load_targets
 
 # The generator hands rows over province by province in code order, each province's rows sorted by
@@ -54,11 +54,15 @@ def build_snapshot(scale: str = "default", seed: int = 20221, progress=None) -> 
         targets = load_targets(figures)
         stats = demo.generate(sc, seed, ref, targets, lambda table, frame: _insert(con, table, frame), progress)
         if progress:
+            progress(0.95, "汇总(按月、按县)")
+        derived = rollups.refresh(con)
+        if progress:
             progress(0.97, "写入数据仓库")
         info = {"scale": scale, "seed": str(seed), "as_of": stats["as_of"],
                 "built_at": datetime.now().isoformat(timespec="seconds"),
                 "build_seconds": f"{time.perf_counter() - t0:.1f}"}
         info.update({f"rows_{k}": str(v) for k, v in stats.items() if k != "as_of"})
+        info.update({f"derive_seconds_{k}": str(v) for k, v in derived.items()})
         info["complete"] = "true"
         con.executemany("insert into build_info values (?, ?)", list(info.items()))
         con.execute("checkpoint")

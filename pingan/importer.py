@@ -37,7 +37,7 @@ from xml.etree import ElementTree
 
 import polars as pl
 
-from . import audit, loads, periods, templates, warehouse
+from . import audit, loads, periods, rollups, templates, warehouse
 
 MAX_MB = 150
 MAX_BYTES = MAX_MB * 1024 * 1024
@@ -1267,6 +1267,68 @@ def check_existing(obs: pl.DataFrame, cases: pl.DataFrame, files: list[dict], pr
         cur.close()
 
 
+def check_overlaps(obs: pl.DataFrame, ref: Reference, problems: _Problems) -> None:
+    """Reports must nest or be disjoint, within the file and with what was imported before (pingan/rollups.py).
+
+    A county's July inside its prefecture's year is fine (counted once, through the wider report); a quarter and
+    a July–November range of the same place, or a county's year and its prefecture's July, would be counted twice
+    for the months they share. Dispute stages form one group (a report is a region and period); other indicators
+    each their own."""
+    if obs.height == 0:
+        return
+    group = pl.when(pl.col("indicator").is_in(list(STAGE_CHAIN))).then(pl.lit("disputes")).otherwise("indicator")
+    new = (obs.filter(pl.col("value").is_not_null())
+           .select(*ROW_KEYS, "region", "period", "region_code", "province_code", "prefecture_code",
+                   "period_start", "period_end", group.alias("grp"))
+           .unique(subset=[*ROW_KEYS, "grp"], maintain_order=True))
+    stages = ", ".join(f"'{c}'" for c in STAGE_CHAIN)
+    cur = warehouse.cursor()
+    try:
+        cur.register("_new_keys", new.to_arrow())
+        hits = cur.sql(f"""
+            with earlier as (
+                select distinct o.region_code, r.province_code, r.prefecture_code, o.period_start, o.period_end,
+                       case when o.indicator in ({stages}) then 'disputes' else o.indicator end as grp
+                from observation as o
+                join region as r on r.code = o.region_code
+                where o.source like 'import:%'
+            ),
+            every_key as (
+                select region_code, province_code, prefecture_code, period_start, period_end, grp, false as old
+                from _new_keys
+                union
+                select *, true from earlier
+            )
+            select n._file, n._sheet, n._row, n.region, n.period, b.region_code as other_region,
+                   b.period_start as other_start, b.period_end as other_end, b.old
+            from _new_keys as n
+            join every_key as b
+                on b.grp = n.grp
+                and (b.region_code in (n.province_code, n.prefecture_code, n.region_code)
+                     or n.region_code in (b.province_code, b.prefecture_code, b.region_code))
+                and n.period_start <= b.period_end and b.period_start <= n.period_end
+                and not (b.region_code = n.region_code and b.period_start = n.period_start
+                         and b.period_end = n.period_end)
+                and not ((b.region_code in (n.province_code, n.prefecture_code, n.region_code)
+                          and b.period_start <= n.period_start and b.period_end >= n.period_end)
+                         or (n.region_code in (b.province_code, b.prefecture_code, b.region_code)
+                             and n.period_start <= b.period_start and n.period_end >= b.period_end))
+            qualify row_number() over (partition by n._file, n._sheet, n._row order by b.old, b.region_code) = 1
+        """).pl()
+    finally:
+        cur.close()
+    if hits.height == 0:
+        return
+    labels = {c: _region_label(ref, c) for c in hits["other_region"].unique().to_list()}
+    hits = hits.with_columns(
+        pl.col("other_region").replace_strict(labels, default=pl.col("other_region")).alias("_other"),
+        pl.when(pl.col("old")).then(pl.lit("已导入的")).otherwise(pl.lit("本次上传中")).alias("_where"))
+    problems.add_frame(hits, "地区、期间", pl.format("{} {}", pl.col("region"), pl.col("period")), pl.format(
+        "与{}“{} {}至{}”的报告部分重叠(既不包含它,也不被它包含),汇总时重叠的月份会重复计算;"
+        "请改为互不重叠的期间,或者一份包含另一份(如各县的月报与全州的年报)",
+        pl.col("_where"), pl.col("_other"), pl.col("other_start").cast(pl.String), pl.col("other_end").cast(pl.String)))
+
+
 # --------------------------------------------------------------------------------------------------
 # Validate: the whole report, before anything is written
 # --------------------------------------------------------------------------------------------------
@@ -1327,6 +1389,7 @@ def validate(uploads: list[Upload], progress=None, today: date | None = None) ->
     if progress:
         progress(0.9, "与数据仓库核对")
     check_existing(obs, cases, files, problems)
+    check_overlaps(obs, ref, problems)
     report = Report(snapshot, files, problems.frame(), obs, cases, raw, counts)
     for info in files:
         keys = [(info["name"], s["name"]) for s in info["sheets"]]
@@ -1396,7 +1459,10 @@ def load(report: Report, valid_only: bool = False, who: str | None = None, via: 
             entry["demo_rows_replaced"] = replaced
             entry["snapshot"] = path.name
             if progress:
-                progress(0.85, "保存快照")
+                progress(0.8, "重算汇总表")
+            rollups.refresh(con)
+            if progress:
+                progress(0.9, "保存快照")
             loads.write_summary(con, entry, path.name)
             con.execute("insert or replace into build_info values ('last_import', ?)", [load_id])
     except Refused:

@@ -140,7 +140,7 @@ def ensure(progress=None) -> str | None:
     if path is not None:
         try:
             check(path)
-            return None
+            return _upgrade(path, progress)
         except WarehouseMissing:
             pass
     with build_lock():
@@ -159,6 +159,30 @@ def ensure(progress=None) -> str | None:
     if problem:
         return f"{problem},已用内置数据重新构建。"
     return "首次启动:已用内置数据构建数据仓库。"
+
+
+def _upgrade(path: Path, progress=None) -> str | None:
+    """A snapshot written before a derived table existed gets it in a new snapshot (the old one is kept)."""
+    from . import rollups
+
+    con = duckdb.connect(str(path), read_only=True, config=dict(READ_CONFIG)) if not _is_open(path) else None
+    try:
+        lacking = rollups.missing(con if con is not None else _conn.cursor())
+    finally:
+        if con is not None:
+            con.close()
+    if not lacking:
+        return None
+    if progress:
+        progress(0.5, "为现有数据仓库补建汇总表")
+    with writable_copy() as (w, _):
+        rollups.refresh(w)
+    return f"已为现有数据仓库补建汇总表({'、'.join(lacking)})。"
+
+
+def _is_open(path: Path) -> bool:
+    with _lock:
+        return _conn is not None and _conn_name == path.name and path.parent == snapshot_dir()
 
 
 def connection() -> duckdb.DuckDBPyConnection:

@@ -1,22 +1,26 @@
 -- Disputes by category: counts, share, success rate and growth on the same period a year earlier
 -- grain: one row per dispute category (all ten, with or without cases)
--- params: $region (six-digit code or ''), $start, $end, $ya_start, $ya_end (inclusive dates; ya = a year earlier)
-with cases as (
+-- params: $region (six-digit code or ''), $start, $end, $ya_start, $ya_end (inclusive dates, whole months; ya = a year
+--         earlier)
+-- Reads the case records' monthly rollup dispute_month (pingan/rollups.py); imported reports have no category.
+with cases as (  -- case records only: reports have no category
     select
         category,
-        identified_date between $start and $end as in_period,
-        identified_date between $ya_start and $ya_end as in_year_ago,  -- may overlap a multi-year period
-        outcome = 'resolved' as is_resolved,
-    from dispute_case
+        month >= $start and month_end <= $end as in_period,
+        month >= $ya_start and month_end <= $ya_end as in_year_ago,  -- may overlap a multi-year period
+        identified,
+        resolved,
+    from dispute_month
     where ($region = '' or province_code = $region or prefecture_code = $region or county_code = $region)
-        and (identified_date between $start and $end or identified_date between $ya_start and $ya_end)
+        and not is_report
+        and ((month >= $start and month_end <= $end) or (month >= $ya_start and month_end <= $ya_end))
 ),
 by_category as (
     select
         category,
-        count(*) filter (where in_period) as identified,
-        count(*) filter (where in_period and is_resolved) as resolved,
-        count(*) filter (where in_year_ago) as ya_identified,
+        coalesce(sum(identified) filter (where in_period), 0) as identified,
+        coalesce(sum(resolved) filter (where in_period), 0) as resolved,
+        coalesce(sum(identified) filter (where in_year_ago), 0) as ya_identified,
     from cases
     group by category
 )

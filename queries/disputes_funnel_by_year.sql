@@ -1,33 +1,55 @@
 -- Dispute funnel 排查 → 受理 → 调解 → 化解成功 → 回访 by year and in total, for a place, period and category
 -- grain: one row per year of the 登记 (identified) date, plus one total row where case_year is null
 -- still_open: accepted cases with no outcome yet (at the snapshot's as-of date); they stay in the denominator.
--- params: $region (six-digit code or ''), $start, $end (inclusive dates), $category (category code or '' = all)
+-- params: $region (six-digit code or ''), $start, $end (inclusive dates, whole months), $category (code or '' = all)
 -- A case belongs to the period of its identified_date; 化解成功率 = resolved ÷ identified (catalog: dispute_success_rate).
--- The region test is written as ORs of equalities (not `$region in (...)`) so that DuckDB prunes row groups on the
--- sorted code columns: about 10x faster for one province.
-with cases as (
+-- Reads the monthly rollup dispute_month (pingan/rollups.py). Precedence: an imported report replaces the records it
+-- covers in a bucket (a year, or the whole period) that wholly contains it; reports have no category, so a
+-- category other than '' shows the records. A stage a counted report leaves blank is unknown (null).
+with place as (  -- 0 all of China, 1 province, 2 prefecture, 3 county
+    select coalesce(max(case level when 'province' then 1 when 'prefecture' then 2 else 3 end), 0) as rank
+    from region
+    where code = $region
+),
+flagged as (
     select
-        year(identified_date) as case_year,
-        accepted_date,
-        mediated_date,
-        outcome,
-        followup_date,
-        source,
-    from dispute_case
-    where ($region = '' or province_code = $region or prefecture_code = $region or county_code = $region)
-        and identified_date between $start and $end
-        and ($category = '' or category = $category)
+        year(m.month) as case_year,
+        m.identified, m.accepted, m.mediated, m.resolved, m.followed_up, m.still_open, m.demo_cases,
+        not coalesce($category = '' and m.cover_rank >= p.rank and m.cover_start >= $start
+                     and m.cover_end <= $end, false) as in_total,
+        (not m.is_report or year(m.month) = year(m.month_end))
+            and not coalesce($category = '' and m.cover_rank >= p.rank and m.cover_start >= $start
+                             and m.cover_end <= $end and year(m.cover_start) = year(m.cover_end), false) as in_year,
+    from dispute_month as m
+    cross join place as p
+    where ($region = '' or m.province_code = $region or m.prefecture_code = $region or m.county_code = $region)
+        and m.month >= $start
+        and m.month_end <= $end
+        and ($category = '' or m.category = $category)
+),
+bucket as (
+    select case_year, identified, accepted, mediated, resolved, followed_up, still_open, demo_cases
+    from flagged
+    where in_year
+    union all
+    select null, identified, accepted, mediated, resolved, followed_up, still_open, demo_cases
+    from flagged
+    where in_total
 )
 select
     case_year,
-    count(*) as identified,
-    count(accepted_date) as accepted,
-    count(mediated_date) as mediated,
-    count(*) filter (where outcome = 'resolved') as resolved,
-    count(followup_date) as followed_up,
-    count(*) filter (where accepted_date is not null and outcome is null) as still_open,  -- on the data's as-of date
-    100.0 * count(*) filter (where outcome = 'resolved') / nullif(count(*), 0) as success_rate_pct,
-    coalesce(bool_or(source = 'demo'), false) as has_demo,
-from cases
-group by rollup (case_year)
+    case when count(*) filter (where identified is null) = 0 then coalesce(sum(identified), 0) end as identified,
+    case when count(*) filter (where accepted is null) = 0 then coalesce(sum(accepted), 0) end as accepted,
+    case when count(*) filter (where mediated is null) = 0 then coalesce(sum(mediated), 0) end as mediated,
+    case when count(*) filter (where resolved is null) = 0 then coalesce(sum(resolved), 0) end as resolved,
+    case when count(*) filter (where followed_up is null) = 0 then coalesce(sum(followed_up), 0) end as followed_up,
+    case when count(*) filter (where still_open is null) = 0 then coalesce(sum(still_open), 0) end as still_open,
+    case when count(*) filter (where resolved is null or identified is null) = 0
+        then 100.0 * sum(resolved) / nullif(sum(identified), 0) end as success_rate_pct,
+    coalesce(bool_or(demo_cases > 0), false) as has_demo,
+from bucket
+group by case_year
+union all  -- the total row, even when nothing is in scope
+select null, 0, 0, 0, 0, 0, 0, null, false
+where not exists (select 1 from bucket where case_year is null)
 order by case_year nulls last

@@ -2,27 +2,31 @@
 -- grain: one row per calendar month from $start to $end that has cases
 -- params: $region (six-digit code or ''), $start, $end (inclusive dates, whole months), $ya_start ($start a year
 --         earlier: the scan starts there so that every month has its year-ago figures), $category (code or '' = all)
-with cases as (
-    select
-        year(identified_date) as case_year,
-        month(identified_date) as case_month,
-        outcome = 'resolved' as is_resolved,
-    from dispute_case
-    where ($region = '' or province_code = $region or prefecture_code = $region or county_code = $region)
-        and identified_date between $ya_start and $end
-        and ($category = '' or category = $category)
+-- Reads the monthly rollup dispute_month (pingan/rollups.py). Precedence: a monthly report replaces the records of
+-- its place and month; a report over several months cannot be split into months, so the records stay.
+with place as (  -- 0 all of China, 1 province, 2 prefecture, 3 county
+    select coalesce(max(case level when 'province' then 1 when 'prefecture' then 2 else 3 end), 0) as rank
+    from region
+    where code = $region
 ),
 by_month as (
     select
-        case_year,
-        case_month,
-        count(*) as identified,
-        count(*) filter (where is_resolved) as resolved,
-    from cases
-    group by case_year, case_month
+        m.month,
+        sum(m.identified) as identified,
+        sum(m.resolved) as resolved,
+    from dispute_month as m
+    cross join place as p
+    where ($region = '' or m.province_code = $region or m.prefecture_code = $region or m.county_code = $region)
+        and m.month >= $ya_start
+        and m.month_end <= $end
+        and ($category = '' or m.category = $category)
+        and (not m.is_report or m.month_end = last_day(m.month))
+        and not coalesce($category = '' and m.cover_rank >= p.rank and m.cover_start >= m.month
+                         and m.cover_end <= last_day(m.month), false)
+    group by m.month
 )
 select
-    make_date(m.case_year, m.case_month, 1) as month_start,  -- DuckDB; Spark has make_date too
+    m.month as month_start,
     m.identified,
     m.resolved,
     100.0 * m.resolved / nullif(m.identified, 0) as success_rate_pct,
@@ -30,6 +34,6 @@ select
     100.0 * y.resolved / nullif(y.identified, 0) as ya_success_rate_pct,
     100.0 * (m.identified - y.identified) / nullif(y.identified, 0) as yoy_pct,
 from by_month as m
-left join by_month as y on y.case_year = m.case_year - 1 and y.case_month = m.case_month
-where make_date(m.case_year, m.case_month, 1) >= $start
+left join by_month as y on y.month = m.month - interval 1 year
+where m.month >= $start
 order by month_start

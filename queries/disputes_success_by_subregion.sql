@@ -1,7 +1,9 @@
 -- Dispute success rate of each sub-region against the catalog target, with the change on the previous period
 -- grain: one row per sub-region of $region at $child_level that has cases in either period
 -- params: $region (six-digit code or ''), $child_level (province | prefecture | county), $start, $end,
---         $prev_start, $prev_end (inclusive dates), $category (category code or '' = all)
+--         $prev_start, $prev_end (inclusive dates, whole months), $category (category code or '' = all)
+-- Reads the monthly rollup dispute_month (pingan/rollups.py). Precedence: an imported report replaces the records it
+-- covers in a sub-region and period that wholly contain it (a prefecture's report does not speak for its counties).
 with child as (
     select code, name, short_name
     from region
@@ -9,28 +11,46 @@ with child as (
         and in_scope
         and ($region = '' or province_code = $region or prefecture_code = $region or code = $region)
 ),
-cases as (
+child_rank as (
+    select case $child_level when 'province' then 1 when 'prefecture' then 2 else 3 end as rank
+),
+flagged as (
     select
         case $child_level
-            when 'province' then province_code
-            when 'prefecture' then prefecture_code
-            else county_code
+            when 'province' then m.province_code
+            when 'prefecture' then m.prefecture_code
+            else m.county_code
         end as code,
-        identified_date between $start and $end as in_period,
-        outcome = 'resolved' as is_resolved,
-    from dispute_case
-    where ($region = '' or province_code = $region or prefecture_code = $region or county_code = $region)
-        and (identified_date between $start and $end or identified_date between $prev_start and $prev_end)
-        and ($category = '' or category = $category)
+        m.identified,
+        m.resolved,
+        m.month >= $start and m.month_end <= $end
+            and (not coalesce($category = '' and m.cover_rank >= k.rank
+                                              and m.cover_start >= $start and m.cover_end <= $end, false))
+            as in_period,
+        m.month >= $prev_start and m.month_end <= $prev_end
+            and (not coalesce($category = '' and m.cover_rank >= k.rank
+                                              and m.cover_start >= $prev_start and m.cover_end <= $prev_end, false))
+            as in_prev,
+    from dispute_month as m
+    cross join child_rank as k
+    where ($region = '' or m.province_code = $region or m.prefecture_code = $region or m.county_code = $region)
+        and ((m.month >= $start and m.month_end <= $end) or (m.month >= $prev_start and m.month_end <= $prev_end))
+        and ($category = '' or m.category = $category)
 ),
 by_child as (
     select
         code,
-        count(*) filter (where in_period) as identified,
-        count(*) filter (where in_period and is_resolved) as resolved,
-        count(*) filter (where not in_period) as prev_identified,
-        count(*) filter (where not in_period and is_resolved) as prev_resolved,
-    from cases
+        -- a counted report that leaves a stage blank makes the sub-region's figure unknown
+        case when count(*) filter (where in_period and identified is null) = 0
+            then coalesce(sum(identified) filter (where in_period), 0) end as identified,
+        case when count(*) filter (where in_period and resolved is null) = 0
+            then coalesce(sum(resolved) filter (where in_period), 0) end as resolved,
+        case when count(*) filter (where in_prev and identified is null) = 0
+            then sum(identified) filter (where in_prev) end as prev_identified,
+        case when count(*) filter (where in_prev and resolved is null) = 0
+            then sum(resolved) filter (where in_prev) end as prev_resolved,
+    from flagged
+    where in_period or in_prev
     group by code
 ),
 target as (

@@ -8,17 +8,22 @@ with child as (
         and in_scope
         and ($region = '' or province_code = $region or prefecture_code = $region or code = $region)
 ),
-disputes as (
+disputes as (  -- from the monthly rollup, imported reports first (see disputes_success_by_subregion)
     select
-        case $child_level when 'province' then province_code
-                          when 'prefecture' then prefecture_code
-                          else county_code end as code,
+        case $child_level when 'province' then m.province_code
+                          when 'prefecture' then m.prefecture_code
+                          else m.county_code end as code,
         'dispute_success_rate' as indicator,
-        100.0 * count(*) filter (where outcome = 'resolved') / count(*) as value,
-    from dispute_case
-    where ($region = '' or province_code = $region or prefecture_code = $region or county_code = $region)
-        and identified_date between $start and $end
+        100.0 * sum(m.resolved) / sum(m.identified) as value,
+    from dispute_month as m
+    where ($region = '' or m.province_code = $region or m.prefecture_code = $region or m.county_code = $region)
+        and m.month >= $start
+        and m.month_end <= $end
+        and (not coalesce(m.cover_rank >= case $child_level when 'province' then 1 when 'prefecture' then 2
+                                                                else 3 end
+                             and m.cover_start >= $start and m.cover_end <= $end, false))
     group by 1
+    having count(*) filter (where m.identified is null or m.resolved is null) = 0
 ),
 safety as (
     select

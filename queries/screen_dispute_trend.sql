@@ -1,18 +1,29 @@
 -- Disputes registered and resolved per month over the wall's trend window, with the same month a year before
 -- grain: one row per month from $start to $end
--- params: $region (six-digit code or ''), $start, $end (the window; a year before it is read for year-on-year)
-with monthly as (
+-- params: $region (six-digit code or ''), $start, $end (the window, whole months; a year before it is read too)
+-- Reads the monthly rollup dispute_month (pingan/rollups.py); precedence as in disputes_monthly_trend.
+with place as (  -- 0 all of China, 1 province, 2 prefecture, 3 county
+    select coalesce(max(case level when 'province' then 1 when 'prefecture' then 2 else 3 end), 0) as rank
+    from region
+    where code = $region
+),
+monthly as (
     select
-        date_trunc('month', identified_date) as month,
-        count(*) as identified,
-        count(*) filter (where outcome = 'resolved') as resolved,
-    from dispute_case
-    where ($region = '' or province_code = $region or prefecture_code = $region or county_code = $region)
-        and identified_date between $start - interval 1 year and $end
-    group by 1
+        m.month,
+        sum(m.identified) as identified,
+        sum(m.resolved) as resolved,
+    from dispute_month as m
+    cross join place as p
+    where ($region = '' or m.province_code = $region or m.prefecture_code = $region or m.county_code = $region)
+        and m.month >= cast($start - interval 1 year as date)
+        and m.month_end <= $end
+        and (not m.is_report or m.month_end = last_day(m.month))
+        and not coalesce(m.cover_rank >= p.rank and m.cover_start >= m.month
+                         and m.cover_end <= last_day(m.month), false)
+    group by m.month
 )
 select
-    cur.month,
+    cast(cur.month as timestamp) as month,
     cur.identified,
     cur.resolved,
     100.0 * cur.resolved / nullif(cur.identified, 0) as success_rate_pct,

@@ -20,16 +20,20 @@ child_population as (  -- a prefecture's or province's population is the sum of 
         and ($region = '' or province_code = $region or prefecture_code = $region or code = $region)
     group by 1
 ),
-disputes as (
+disputes as (  -- from the monthly rollup, imported reports first (see disputes_success_by_subregion)
     select
-        case $child_level when 'province' then province_code
-                          when 'prefecture' then prefecture_code
-                          else county_code end as code,
-        count(*) as identified,
-        count(*) filter (where outcome = 'resolved') as resolved,
-    from dispute_case
-    where ($region = '' or province_code = $region or prefecture_code = $region or county_code = $region)
-        and identified_date between $start and $end
+        case $child_level when 'province' then m.province_code
+                          when 'prefecture' then m.prefecture_code
+                          else m.county_code end as code,
+        sum(m.identified) as identified,
+        case when count(*) filter (where m.resolved is null) = 0 then sum(m.resolved) end as resolved,
+    from dispute_month as m
+    where ($region = '' or m.province_code = $region or m.prefecture_code = $region or m.county_code = $region)
+        and m.month >= $start
+        and m.month_end <= $end
+        and (not coalesce(m.cover_rank >= case $child_level when 'province' then 1 when 'prefecture' then 2
+                                                                else 3 end
+                             and m.cover_start >= $start and m.cover_end <= $end, false))
     group by 1
 ),
 backlog as (

@@ -373,40 +373,112 @@ def test_source_composition_query(warehouse_built, run_query):
 
 
 # ------------------------------------------------------------------------------------------------ precedence
-def test_precedence_query_matches_records_without_imports(warehouse_built, run_query):
+RECORDS_SQL = """select count(*), count(accepted_date), count(mediated_date), count(*) filter (where outcome = 'resolved'),
+    count(followup_date), bool_or(source = 'demo') from dispute_case
+    where (? = '' or province_code = ? or prefecture_code = ? or county_code = ?) and identified_date between ? and ?"""
+STAGES = ("identified", "accepted", "mediated", "resolved", "followed_up")
+
+
+def test_rollup_summary_matches_the_case_records_without_imports(warehouse_built, run_query):
     for region, start, end in (("", date(2022, 1, 1), date(2022, 12, 31)), ("640000", date(2017, 1, 1),
                                                                            date(2021, 12, 31)),
-                               ("450900", date(2022, 1, 1), date(2022, 6, 30))):
-        plain = run_query("disputes_summary", region=region, start=start, end=end).row(0, named=True)
-        merged = run_query("data_disputes_summary_real_first", region=region, start=start, end=end).row(0, named=True)
-        for k in ("identified", "accepted", "mediated", "resolved", "followed_up", "has_demo"):
-            assert merged[k] == plain[k], (region, k)
-        assert merged["report_values"] == 0
-    assert run_query("data_disputes_summary_real_first", region="640000", start=date(2017, 1, 1),
+                               ("450900", date(2022, 1, 1), date(2022, 6, 30)), ("532901", date(2022, 7, 1),
+                                                                                date(2022, 7, 31))):
+        row = run_query("disputes_summary", region=region, start=start, end=end).row(0, named=True)
+        records = sql(RECORDS_SQL, [region] * 4 + [start, end])[0]
+        assert tuple(row[k] for k in STAGES) + (row["has_demo"],) == records, region
+        assert row["report_rows"] == 0
+    assert run_query("disputes_summary", region="640000", start=date(2017, 1, 1),
                      end=date(2021, 12, 31))["identified"][0] == 263900  # 宁夏 2017—2021 排查 26.39万件
 
 
-def test_imported_report_replaces_demo_records_in_the_precedence_query(state):
+STAGE_HEADER = "地区,期间,排查矛盾纠纷(件),受理矛盾纠纷(件),调解矛盾纠纷(件),化解成功(件),回访(件)"
+
+
+def test_imported_report_replaces_demo_records_for_its_place_and_period(state):
     july = dict(start=date(2019, 7, 1), end=date(2019, 7, 31))
     year = dict(start=date(2019, 1, 1), end=date(2019, 12, 31))
 
-    def run(region, period):
-        return queries.run("data_disputes_summary_real_first", region=region, **period).row(0, named=True)
+    def run(name, region, period, **extra):
+        return queries.run(name, region=region, **period, **extra)
 
-    def records(region, period):
-        return queries.run("disputes_summary", region=region, **period).row(0, named=True)
+    def summary(region, period):
+        return run("disputes_summary", region, period).row(0, named=True)
 
-    county_before, city_before = records("640104", july), records("640100", july)
-    header = "地区,期间,排查矛盾纠纷(件),受理矛盾纠纷(件),调解矛盾纠纷(件),化解成功(件),回访(件)"
-    importer.load(validate("xingqing.csv", corpus.csv_bytes(header, "兴庆区,2019-07,100,90,80,70,60")))
-    county = run("640104", july)
-    assert (county["identified"], county["resolved"], county["followed_up"]) == (100, 70, 60)
-    assert county["has_demo"] is False  # every stage of the county's month is real now
-    city = run("640100", july)
+    county_before, city_before = summary("640104", july), summary("640100", july)
+    county_year_before = summary("640104", year)
+    trend_before = run("disputes_monthly_trend", "640104", year, category="", ya_start=date(2018, 1, 1))
+    importer.load(validate("xingqing.csv", corpus.csv_bytes(STAGE_HEADER, "兴庆区,2019-07,100,90,80,70,60")))
+    county = summary("640104", july)
+    assert tuple(county[k] for k in STAGES) == (100, 90, 80, 70, 60)
+    assert county["success_rate_pct"] == 70.0 and county["report_rows"] == 1
+    assert county["has_demo"] is False  # every figure of the county's month is real now
+    city = summary("640100", july)
     assert city["identified"] == city_before["identified"] - county_before["identified"] + 100
     assert city["has_demo"] is True  # the other counties of 银川 are still demo data
+    # the county's year: its real July and its other (demo) months
+    county_year = summary("640104", year)
+    assert county_year["identified"] == county_year_before["identified"] - county_before["identified"] + 100
+    assert county_year["has_demo"] is True
+    funnel = run("disputes_funnel_by_year", "640104", year, category="")
+    assert funnel["identified"].to_list() == [county_year["identified"]] * 2  # the year 2019 and the total
+    # a category cannot be split out of a report: the category view keeps the records
+    by_cat = run("disputes_funnel_by_year", "640104", july, category="neighbour")
+    assert by_cat["has_demo"][-1] in (True, False) and by_cat["identified"][-1] <= county_before["identified"]
+    # the monthly trend shows the reported July and the records' other months
+    trend = run("disputes_monthly_trend", "640104", year, category="", ya_start=date(2018, 1, 1))
+    july_row = trend.filter(pl.col("month_start") == date(2019, 7, 1)).row(0, named=True)
+    assert (july_row["identified"], july_row["resolved"]) == (100, 70)
+    others = trend.filter(pl.col("month_start") != date(2019, 7, 1))
+    assert others.equals(trend_before.filter(pl.col("month_start") != date(2019, 7, 1)))
+    # the county ranks among 银川's counties with its reported figure
+    sub = run("disputes_success_by_subregion", "640100", july, child_level="county", category="",
+              prev_start=date(2019, 6, 1), prev_end=date(2019, 6, 30))
+    assert sub.filter(pl.col("code") == "640104")["identified"][0] == 100
+
     # a wider report (the prefecture's year) counts once and the county's month inside it is not added again
-    importer.load(validate("yinchuan.csv", corpus.csv_bytes(header, "银川市,2019,5000,4800,4700,4600,4000")))
-    whole_year = run("640100", year)
-    assert (whole_year["identified"], whole_year["has_demo"]) == (5000, False)
-    assert run("640104", july)["identified"] == 100
+    importer.load(validate("yinchuan.csv", corpus.csv_bytes(STAGE_HEADER, "银川市,2019,5000,4800,4700,4600,4000")))
+    whole_year = summary("640100", year)
+    assert (whole_year["identified"], whole_year["resolved"], whole_year["has_demo"]) == (5000, 4600, False)
+    assert summary("640104", july)["identified"] == 100  # the county's own report, inside its month
+    assert summary("640100", july)["identified"] == city["identified"]  # a year cannot speak for one month
+    assert run("disputes_funnel_by_year", "640100", year, category="")["identified"].to_list() == [5000, 5000]
+    # the province's year: 银川's report and the records of the other prefectures
+    ningxia = summary("640000", year)
+    records_other = sql(RECORDS_SQL.replace("(? = '' or province_code = ? or prefecture_code = ? or county_code = ?)",
+                                            "province_code = '640000' and prefecture_code <> '640100'"),
+                        [year["start"], year["end"]])[0]
+    assert ningxia["identified"] == records_other[0] + 5000
+    # the counties of 银川 keep their own figures (a prefecture's report cannot be split into counties)
+    sub_year = run("disputes_success_by_subregion", "640100", year, child_level="county", category="",
+                   prev_start=date(2018, 1, 1), prev_end=date(2018, 12, 31))
+    assert sub_year["identified"].sum() == county_year["identified"] + sql(
+        RECORDS_SQL.replace("(? = '' or province_code = ? or prefecture_code = ? or county_code = ?)",
+                            "prefecture_code = '640100' and county_code <> '640104'"), [year["start"], year["end"]])[0][0]
+
+
+def test_report_without_a_stage_leaves_that_stage_unknown(state):
+    importer.load(validate("partial.csv", corpus.csv_bytes("地区,期间,排查矛盾纠纷(件)", "兴庆区,2019-07,100")))
+    row = queries.run("disputes_summary", region="640104", start=date(2019, 7, 1),
+                      end=date(2019, 7, 31)).row(0, named=True)
+    assert row["identified"] == 100 and row["resolved"] is None and row["success_rate_pct"] is None
+
+
+def test_reports_that_overlap_in_part_are_refused(state):
+    importer.load(validate("q3.csv", corpus.csv_bytes(STAGE_HEADER, "兴庆区,2019年第3季度,300,290,280,270,200")))
+    # nested (a month of the quarter, the prefecture's year) is fine; the prefecture's August is not: it would hold
+    # the county's August, which the county's quarter also holds (months, quarters, halves and years of one place
+    # always nest, so a partial overlap takes two places)
+    assert not errors(validate("m.csv", corpus.csv_bytes(STAGE_HEADER, "兴庆区,2019-08,100,90,80,70,60")))
+    assert not errors(validate("y.csv", corpus.csv_bytes(STAGE_HEADER, "银川市,2019,5000,4800,4700,4600,4000")))
+    bad = errors(validate("r.csv", corpus.csv_bytes(STAGE_HEADER, "银川市,2019-08,800,790,780,770,700")))
+    assert len(bad) == 1 and "部分重叠" in bad[0]["reason"] and "已导入的" in bad[0]["reason"]
+    # within one file: a county's year against its prefecture's July
+    bad = errors(validate("two.csv", corpus.csv_bytes(STAGE_HEADER, "金凤区,2020,900,890,880,870,800",
+                                                      "银川市,2020-07,500,490,480,470,400")))
+    assert len(bad) == 2 and all("本次上传中" in e["reason"] for e in bad)
+    before = warehouse.current_name()
+    with pytest.raises(importer.Refused):
+        importer.load(validate("two.csv", corpus.csv_bytes(STAGE_HEADER, "金凤区,2020,900,890,880,870,800",
+                                                           "银川市,2020-07,500,490,480,470,400")))
+    assert warehouse.current_name() == before
