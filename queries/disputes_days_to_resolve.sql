@@ -3,15 +3,35 @@
 -- params: $region (six-digit code or ''), $start, $end (inclusive dates), $category (category code or '' = all)
 -- Exactly percentile_cont(0.5) and (0.9), computed from a small table of counts per days value rather than by
 -- sorting every case (about 3x faster; tests check it against percentile_cont ... within group).
+-- All of China or a province over whole months (every period a page offers) reads those counts from the rollup
+-- dispute_resolve_days (province × month × category × channel × days): 96 M cases nationally are 7 M rollup rows.
+-- A prefecture or county, or a period with part of a month, counts the cases themselves (the rollup has no finer
+-- place, and a month is its smallest period). The two branches exclude each other by the parameters alone, so
+-- DuckDB plans only the one that applies; tests check that both give the same answers.
 -- closed_date − accepted_date = days in DuckDB and PostgreSQL (Spark: datediff).
 with resolved as (
+    select
+        channel,
+        category,
+        days,
+        sum(n) as n,
+    from dispute_resolve_days
+    where ($region = '' or $region like '__0000')
+        and extract(day from $start) = 1
+        and $end = last_day($end)
+        and ($region = '' or province_code = $region)
+        and month between $start and $end
+        and ($category = '' or category = $category)
+    group by channel, category, days
+    union all
     select
         channel,
         category,
         closed_date - accepted_date as days,
         count(*) as n,
     from dispute_case
-    where ($region = '' or province_code = $region or prefecture_code = $region or county_code = $region)
+    where not (($region = '' or $region like '__0000') and extract(day from $start) = 1 and $end = last_day($end))
+        and ($region = '' or province_code = $region or prefecture_code = $region or county_code = $region)
         and identified_date between $start and $end
         and ($category = '' or category = $category)
         and outcome = 'resolved'

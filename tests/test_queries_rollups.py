@@ -1,0 +1,106 @@
+"""Queries that read a rollup (pingan/rollups.py) where it can answer, and the facts otherwise: both paths give the
+same answers, and DuckDB plans only the path that applies."""
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import pytest
+
+from pingan import queries, warehouse
+
+DAYS = "disputes_days_to_resolve"
+# The guards of the two branches, as written in the query file (the test fails if they change).
+DAYS_ROLLUP_GUARD = ("where ($region = '' or $region like '__0000')\n        and extract(day from $start) = 1\n"
+                     "        and $end = last_day($end)\n")
+DAYS_CASES_GUARD = ("where not (($region = '' or $region like '__0000') and extract(day from $start) = 1 "
+                    "and $end = last_day($end))\n")
+
+
+def _run_sql(text: str, params: dict) -> pl.DataFrame:
+    cur = warehouse.cursor()
+    try:
+        return queries._plain_numbers(pl.from_arrow(cur.sql(text, params=params).to_arrow_table()))
+    finally:
+        cur.close()
+
+
+def _fetch(text: str, params: dict) -> list[tuple]:
+    cur = warehouse.cursor()
+    try:
+        return cur.execute(text, params).fetchall()
+    finally:
+        cur.close()
+
+
+def _plan(text: str, params: dict) -> str:
+    cur = warehouse.cursor()
+    try:
+        return "\n".join(row[1] for row in cur.execute("explain " + text, params).fetchall())
+    finally:
+        cur.close()
+
+
+def _forced_to_cases(sql: str) -> str:
+    """The same query with its rollup branch switched off and its case branch always on."""
+    assert sql.count(DAYS_ROLLUP_GUARD) == 1 and sql.count(DAYS_CASES_GUARD) == 1, "the query's guards changed"
+    return sql.replace(DAYS_ROLLUP_GUARD, "where false\n").replace(DAYS_CASES_GUARD, "where true\n")
+
+
+def _whole_month_scopes():
+    periods = {"2022": (date(2022, 1, 1), date(2022, 12, 31)), "2022H1": (date(2022, 1, 1), date(2022, 6, 30)),
+               "2017-2022": (date(2017, 1, 1), date(2022, 12, 31)), "2021-02": (date(2021, 2, 1), date(2021, 2, 28)),
+               "2020Q1": (date(2020, 1, 1), date(2020, 3, 31))}
+    for region in ("", "640000", "450000", "630000"):
+        for label, (start, end) in periods.items():
+            for category in ("", "neighbour"):
+                yield pytest.param(dict(region=region, start=start, end=end, category=category),
+                                   id=f"{region or 'all'}-{label}-{category or 'any'}")
+
+
+@pytest.mark.parametrize("params", list(_whole_month_scopes()))
+def test_days_to_resolve_rollup_equals_the_cases(warehouse_built, params):
+    sql = queries.load(DAYS).sql
+    plan = _plan(sql, params)
+    assert "dispute_resolve_days" in plan and "dispute_case" not in plan
+    got = _run_sql(sql, params)
+    expected = _run_sql(_forced_to_cases(sql), params)
+    assert got.height > 0
+    assert got.schema == expected.schema
+    assert got.to_dicts() == expected.to_dicts()  # exactly: same counts, same interpolated days
+
+
+@pytest.mark.parametrize("params", [
+    dict(region="450900", start=date(2022, 1, 1), end=date(2022, 12, 31), category=""),      # a prefecture
+    dict(region="640104", start=date(2022, 1, 1), end=date(2022, 6, 30), category=""),       # a county
+    dict(region="", start=date(2022, 1, 1), end=date(2022, 12, 15), category=""),            # part of a month
+    dict(region="640000", start=date(2022, 3, 10), end=date(2022, 12, 31), category="neighbour"),
+], ids=["prefecture", "county", "all-part-month", "province-part-month"])
+def test_days_to_resolve_counts_cases_where_the_rollup_cannot_answer(warehouse_built, params):
+    sql = queries.load(DAYS).sql
+    plan = _plan(sql, params)
+    assert "dispute_case" in plan and "dispute_resolve_days" not in plan
+    got = _run_sql(sql, params)
+    assert got.height > 0
+    assert got.to_dicts() == _run_sql(_forced_to_cases(sql), params).to_dicts()
+
+
+def test_days_to_resolve_rollup_matches_percentile_cont_for_all_of_china(warehouse_built):
+    """An oracle independent of both branches: DuckDB's own percentile_cont over every resolved case."""
+    params = dict(region="", start=date(2021, 1, 1), end=date(2022, 12, 31), category="")
+    got = _run_sql(queries.load(DAYS).sql, dict(params))
+    for dim in ("channel", "category"):
+        expected = {code: (n, med, p90) for code, n, med, p90 in _fetch(f"""
+            select {dim}, count(*),
+                percentile_cont(0.5) within group (order by closed_date - accepted_date),
+                percentile_cont(0.9) within group (order by closed_date - accepted_date)
+            from dispute_case
+            where identified_date between $start and $end and outcome = 'resolved'
+            group by {dim}""", {"start": params["start"], "end": params["end"]})}
+        rows = got.filter(pl.col("dimension") == dim)
+        assert rows.height == len(expected) > 0
+        for row in rows.iter_rows(named=True):
+            n, med, p90 = expected[row["code"]]
+            assert row["resolved"] == n
+            assert row["median_days"] == pytest.approx(med, abs=1e-9)
+            assert row["p90_days"] == pytest.approx(p90, abs=1e-9)
