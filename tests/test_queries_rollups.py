@@ -104,3 +104,73 @@ def test_days_to_resolve_rollup_matches_percentile_cont_for_all_of_china(warehou
             assert row["resolved"] == n
             assert row["median_days"] == pytest.approx(med, abs=1e-9)
             assert row["p90_days"] == pytest.approx(p90, abs=1e-9)
+
+
+# ------------------------------------------------------------------------------------------ data_sources_by_table
+SOURCES = "data_sources_by_table"
+SOURCES_ROLLUP_GUARD = "where extract(day from $start) = 1\n        and $end = last_day($end)\n"
+SOURCES_CASES_GUARD = "where not (extract(day from $start) = 1 and $end = last_day($end))\n"
+
+
+def _sources_forced_to_cases(sql: str) -> str:
+    assert sql.count(SOURCES_ROLLUP_GUARD) == 1 and sql.count(SOURCES_CASES_GUARD) == 1, "the query's guards changed"
+    return sql.replace(SOURCES_ROLLUP_GUARD, "where false\n").replace(SOURCES_CASES_GUARD, "where true\n")
+
+
+def _dispute_case_plan(sql: str, params: dict) -> tuple[bool, bool]:
+    plan = _plan(sql, params)
+    return "dispute_case" in plan.replace("dispute_case_", ""), "dispute_month" in plan
+
+
+WHOLE_MONTHS = {"2022": (date(2022, 1, 1), date(2022, 12, 31)), "2018-2022": (date(2018, 1, 1), date(2022, 12, 31)),
+                "2022H1": (date(2022, 1, 1), date(2022, 6, 30)), "2019-07": (date(2019, 7, 1), date(2019, 7, 31))}
+
+
+@pytest.mark.parametrize("region", ["", "640000", "450900", "640104", "530000"])
+@pytest.mark.parametrize("period", list(WHOLE_MONTHS))
+def test_source_composition_from_dispute_month_equals_the_cases(warehouse_built, region, period):
+    start, end = WHOLE_MONTHS[period]
+    params = dict(region=region, start=start, end=end)
+    sql = queries.load(SOURCES).sql
+    assert _dispute_case_plan(sql, params) == (False, True)
+    got = _run_sql(sql, params)
+    expected = _run_sql(_sources_forced_to_cases(sql), params)
+    assert got.schema == expected.schema
+    assert got.to_dicts() == expected.to_dicts()
+    assert got.filter(pl.col("fact_table") == "dispute_case")["rows_total"][0] > 0
+
+
+@pytest.mark.parametrize("start, end", [(date(2022, 1, 1), date(2022, 12, 15)), (date(2022, 3, 2), date(2022, 3, 31))])
+def test_source_composition_counts_cases_for_part_months(warehouse_built, start, end):
+    params = dict(region="640000", start=start, end=end)
+    sql = queries.load(SOURCES).sql
+    assert _dispute_case_plan(sql, params) == (True, False)
+    assert _run_sql(sql, params).to_dicts() == _run_sql(_sources_forced_to_cases(sql), params).to_dicts()
+
+
+def test_source_composition_with_imported_cases_and_reports(warehouse_built, tmp_path, monkeypatch):
+    """Imported cases count as imported rows; an imported report (is_report rows of dispute_month) is no case."""
+    import sys
+
+    from conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "tests" / "bad_files"))
+    import corpus
+
+    from pingan import importer
+
+    monkeypatch.setenv("PINGAN_STATE_DIR", str(corpus.isolated_state(warehouse_built, tmp_path / "state")))
+    cases = [corpus.CASE_ROW.format(n=i) for i in range(30)]  # 西峰区 (621002), July 2022
+    for data, name in ((corpus.cases(*cases), "cases.csv"), (corpus.agg(*corpus.AGG_ROWS), "report.csv")):
+        report = importer.validate([importer.Upload.from_bytes(name, data)])
+        assert report.errors == 0
+        importer.load(report)
+    sql = queries.load(SOURCES).sql
+    for region in ("", "620000", "621000", "621002", "532900"):
+        for start, end in ((date(2022, 1, 1), date(2022, 12, 31)), (date(2022, 7, 1), date(2022, 7, 31))):
+            params = dict(region=region, start=start, end=end)
+            got = _run_sql(sql, params)
+            assert got.to_dicts() == _run_sql(_sources_forced_to_cases(sql), params).to_dicts(), params
+            row = got.filter(pl.col("fact_table") == "dispute_case").row(0, named=True)
+            assert row["rows_imported"] == (30 if region in ("", "620000", "621000", "621002") else 0)
+            assert row["rows_total"] == row["rows_demo"] + row["rows_imported"]
