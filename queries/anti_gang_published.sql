@@ -42,6 +42,7 @@ warehouse as (
     join part as p on p.part = a.indicator
     where $region in (a.province_code, a.prefecture_code, a.county_code)
         and a.year between $first_year and $last_year
+        and not a.is_report  -- the generator's calibration is checked against the records, not imported reports
     group by p.indicator
 )
 select
@@ -62,7 +63,11 @@ select
         when w.warehouse_value is null then null
         when f.qualifier in ('余', '以上', '多', '超') then w.warehouse_value >= f.published_value
         when f.qualifier = '近' then w.warehouse_value <= f.published_value
-        else round(w.warehouse_value, f.decimals) = round(f.published_value, f.decimals)
+        -- round(x, d) with d from a column, spelled so that PostgreSQL runs it too (it has no round(double, int));
+        -- the same values as DuckDB's round(x, d) here: warehouse_value is a whole number and a published value
+        -- has at most `decimals` decimals (both sides of the comparison are rounded alike in any case)
+        else round(w.warehouse_value * power(10, f.decimals)) / power(10, f.decimals)
+            = round(f.published_value * power(10, f.decimals)) / power(10, f.decimals)
     end as matches
 from fig as f
 left join warehouse as w on w.indicator = f.indicator

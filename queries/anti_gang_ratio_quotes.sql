@@ -13,9 +13,10 @@ with fig as (
         period_start,
         period_end,
         -- ag_black_org_ratio_vs_prior_10y: the base indicator and how many years before the period it is compared with
-        -- (regexp_extract: DuckDB and Spark SQL spell it the same way)
-        regexp_extract(indicator, '^(.*)_ratio_vs_prior_[0-9]+y$', 1) as base_indicator,
-        cast(regexp_extract(indicator, '_ratio_vs_prior_([0-9]+)y$', 1) as integer) as prior_years
+        -- (split_part and replace: DuckDB, Spark SQL and PostgreSQL spell them the same way; regexp_extract is not
+        -- in PostgreSQL)
+        split_part(indicator, '_ratio_vs_prior_', 1) as base_indicator,
+        cast(replace(split_part(indicator, '_ratio_vs_prior_', 2), 'y', '') as integer) as prior_years
     from published_figure
     where indicator like 'ag\_%\_ratio\_vs\_prior\_%' escape '\'
         and ($region = '' or region_code = $region)
@@ -42,6 +43,7 @@ held as (  -- what the warehouse holds of the base indicator for the figure's pl
     join antigang_tally as a
         on a.county_code = r.code
         and a.indicator = n.base_indicator
+        and not a.is_report  -- records (calibrated demo rows), not imported reports
     group by n.figure_id
 )
 select
