@@ -73,6 +73,9 @@ TEXT = {
     "yoy": ("同比(%)", "YoY (%)"), "median_days": ("化解用时中位数(天)", "Median days"),
     "p90_days": ("化解用时P90(天)", "P90 days"),
     "s_mix": ("③ 纠纷类别、化解渠道与月度走势", "③ Categories, channels and the monthly trend"),
+    "records_demo": ("以上总数来自导入的汇总报表;类别、渠道、用时和积压只能按案件明细统计,这里仍是演示数据。",
+                     "The totals above come from imported reports; categories, channels, durations and the backlog "
+                     "can only be counted from case records, which here are still demo data."),
     "cat_title": ("{top}纠纷最多;{grow}增长最快(同比{g})", "Most common: {top}<br>Fastest growing: {grow} ({g})"),
     "cat_title_na": ("{top}纠纷最多(上年同期无数据)", "Most common: {top}<br>(no data a year earlier)"),
     "cat_title_flat": ("{top}纠纷最多,各类纠纷均未增长", "Most common: {top}<br>No category grew"),
@@ -256,7 +259,9 @@ before = prev.filter(pl.col("case_year").is_null()).row(0, named=True)
 other_total = other.filter(pl.col("case_year").is_null()).row(0, named=True)
 years = fy.filter(pl.col("case_year").is_not_null())
 
-frame.header(tx("title", name=scope.name), scope, bool(total["has_demo"] or other_total["has_demo"]))
+records_demo = bool(by_cat["has_demo"].any())  # categories, channels, durations, backlog: case records only
+frame.header(tx("title", name=scope.name), scope,
+             bool(total["has_demo"] or other_total["has_demo"] or records_demo))
 if total["identified"] == 0:
     st.info(t("no_data", lang))
     st.stop()
@@ -420,6 +425,9 @@ else:
 
 # ---- ③ composition: categories, channels, monthly trend -------------------------------------------------------------
 st.subheader(tx("s_mix"))
+if records_demo and not total["has_demo"]:
+    frame.demo_badge(lang)
+    st.caption(tx("records_demo"))
 months_back = P.end.year * 12 + P.end.month - 12  # the trend shows at least the twelve months up to the end
 trend_start = min(P.start, date(months_back // 12, months_back % 12 + 1, 1))
 with st.spinner(tx("loading")):

@@ -1267,6 +1267,25 @@ def check_existing(obs: pl.DataFrame, cases: pl.DataFrame, files: list[dict], pr
         cur.close()
 
 
+YEARLY_PREFIXES = {"ag_": "扫黑除恶战果", "sat_": "安全感、满意度调查"}
+
+
+def check_yearly(obs: pl.DataFrame, problems: _Problems) -> None:
+    """Anti-gang tallies and survey results are kept by year: their reports must cover whole calendar years."""
+    if obs.height == 0:
+        return
+    whole_year = ((pl.col("period_start").dt.month() == 1) & (pl.col("period_start").dt.day() == 1)
+                  & (pl.col("period_end").dt.month() == 12) & (pl.col("period_end").dt.day() == 31)
+                  & (pl.col("period_start").dt.year() == pl.col("period_end").dt.year()))
+    for prefix, what in YEARLY_PREFIXES.items():
+        bad = (obs.filter(pl.col("indicator").str.starts_with(prefix) & pl.col("period_start").is_not_null()
+                          & ~whole_year)
+               .group_by(ROW_KEYS, maintain_order=True).agg(pl.col("period").first()))
+        problems.add_frame(bad, "期间", pl.col("period"), pl.format(
+            "{}按年度统计,期间请填写整年(如 2022);“{}”不是整年,季度或月度数据请合计为全年后再导入",
+            pl.lit(what), pl.col("period")))
+
+
 def check_overlaps(obs: pl.DataFrame, ref: Reference, problems: _Problems) -> None:
     """Reports must nest or be disjoint, within the file and with what was imported before (pingan/rollups.py).
 
@@ -1389,6 +1408,7 @@ def validate(uploads: list[Upload], progress=None, today: date | None = None) ->
     if progress:
         progress(0.9, "与数据仓库核对")
     check_existing(obs, cases, files, problems)
+    check_yearly(obs, problems)
     check_overlaps(obs, ref, problems)
     report = Report(snapshot, files, problems.frame(), obs, cases, raw, counts)
     for info in files:

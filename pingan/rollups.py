@@ -144,10 +144,99 @@ order by province_code, month, category, channel, days
 
 DERIVED = {"dispute_month": DISPUTE_MONTH, "dispute_resolve_days": DISPUTE_RESOLVE_DAYS}
 
+# Yearly facts take yearly reports as rows of their own (whole calendar years only: the importer refuses other
+# periods for these indicators). Columns added here too, so that a snapshot written before them is upgraded.
+ANNUAL_COLUMNS = """
+alter table {t} add column if not exists region_code varchar;
+alter table {t} add column if not exists is_report boolean default false;
+alter table {t} add column if not exists cover_rank tinyint;
+alter table {t} alter column county_code drop not null;
+alter table {t} alter column prefecture_code drop not null;
+delete from {t} where is_report;
+update {t} set region_code = county_code, is_report = false where region_code is null or is_report is null;
+"""
+
+ANNUAL_REPORTS = {
+    # base anti-gang tallies only: the sums (集团+团伙, 合计) are derived by the queries from their parts
+    "antigang_tally": f"""
+insert into antigang_tally by name
+select
+    r.province_code,
+    case when r.level <> 'province' then r.prefecture_code end as prefecture_code,
+    case when r.level = 'county' then r.code end as county_code,
+    year(o.period_start) as year,
+    case when year(o.period_start) in {{special_years}} then 'special' else 'routine' end as phase,
+    o.indicator,
+    cast(round(o.value) as bigint) as value,
+    o.source,
+    r.code as region_code,
+    true as is_report,
+from observation as o
+join region as r on r.code = o.region_code
+join indicator as i on i.code = o.indicator
+where o.source like 'import:%'
+    and i.domain = 'anti_gang'
+    and o.indicator not in ('ag_evil_group_gang', 'ag_gang_total')
+    and o.period_start = make_date(year(o.period_start), 1, 1)
+    and o.period_end = make_date(year(o.period_start), 12, 31)
+""",
+    # a rate and its sample size: positive answers = rate × sample size, rounded
+    "survey_result": f"""
+insert into survey_result by name
+select
+    r.province_code,
+    case when r.level <> 'province' then r.prefecture_code end as prefecture_code,
+    case when r.level = 'county' then r.code end as county_code,
+    year(o.period_start) as year,
+    o.indicator,
+    n.sample_size,
+    cast(round(o.value * n.sample_size / 100.0) as integer) as positive,
+    o.source,
+    r.code as region_code,
+    true as is_report,
+from observation as o
+join observation_sample as n using (region_code, period_start, period_end, indicator, source)
+join region as r on r.code = o.region_code
+where o.source like 'import:%'
+    and o.indicator like 'sat\_%' escape '\\'
+    and o.period_start = make_date(year(o.period_start), 1, 1)
+    and o.period_end = make_date(year(o.period_start), 12, 31)
+""",
+}
+
+# The narrowest report of the same year and indicator at the row's region or above it (reports: strictly above).
+ANNUAL_COVER = f"""
+update {{t}} as t
+set cover_rank = c.rank
+from (
+    select t.rowid as id, max({RANK_SQL}) as rank
+    from {{t}} as t
+    join {{t}} as p
+        on p.is_report
+        and p.year = t.year
+        and p.indicator = t.indicator
+        and p.region_code in (t.province_code, t.prefecture_code, t.county_code)
+        and (not t.is_report or p.region_code <> t.region_code)
+    join region as r on r.code = p.region_code
+    where exists (select 1 from {{t}} where is_report)
+    group by t.rowid
+) as c
+where t.rowid = c.id
+"""
+
 
 def refresh(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
     """Rebuild every derived table in the snapshot `con` writes; returns seconds per table."""
+    from .demo import SPECIAL_YEARS
+
     took = {}
+    for table, insert in ANNUAL_REPORTS.items():
+        t0 = time.perf_counter()
+        con.execute(ANNUAL_COLUMNS.format(t=table))
+        con.execute("update {t} set cover_rank = null where cover_rank is not null".format(t=table))
+        con.execute(insert.format(special_years=tuple(SPECIAL_YEARS)))
+        con.execute(ANNUAL_COVER.format(t=table))
+        took[table] = round(time.perf_counter() - t0, 2)
     for name, sql in DERIVED.items():
         t0 = time.perf_counter()
         con.execute(sql)
@@ -158,4 +247,6 @@ def refresh(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
 def missing(con) -> list[str]:
     """Derived tables a snapshot lacks (one written before they existed)."""
     have = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
-    return [name for name in DERIVED if name not in have]
+    cols = {r[0] for r in con.execute("select table_name from information_schema.columns "
+                                      "where column_name = 'cover_rank'").fetchall()}
+    return [name for name in DERIVED if name not in have] + [t for t in ANNUAL_REPORTS if t not in cols]

@@ -113,30 +113,40 @@ create table dispute_case (
 );
 
 -- Anti-gang campaign tallies by county, year and indicator (base indicators only; sums are derived).
+-- Imported yearly reports are rows too (is_report; region_code is the report's region, county_code and
+-- prefecture_code are null above that level); cover_rank says which report covers a row (pingan/rollups.py):
+-- a query for a place of rank R (0 all, 1 province, 2 prefecture, 3 county) counts a row unless cover_rank >= R.
 create table antigang_tally (
     province_code   varchar not null,
-    prefecture_code varchar not null,
-    county_code     varchar not null,
+    prefecture_code varchar,
+    county_code     varchar,
     year            integer not null,
     phase           varchar not null,      -- special (专项斗争 2018-2020) | routine (常态化 2021-)
     indicator       varchar not null,
     value           bigint not null,
-    source          varchar not null
+    source          varchar not null,
+    region_code     varchar,               -- the county, or the region of an imported report
+    is_report       boolean not null default false,
+    cover_rank      tinyint                -- level of the narrowest report covering the row (null: none)
 );
 
--- Survey results: respondents and positive answers per county, year and index.
+-- Survey results: respondents and positive answers per county, year and index (imported reports as above).
 create table survey_result (
     province_code   varchar not null,
-    prefecture_code varchar not null,
-    county_code     varchar not null,
+    prefecture_code varchar,
+    county_code     varchar,
     year            integer not null,
     indicator       varchar not null,
     sample_size     integer not null,
     positive        integer not null,
-    source          varchar not null
+    source          varchar not null,
+    region_code     varchar,
+    is_report       boolean not null default false,
+    cover_rank      tinyint
 );
 
--- Aggregated reports (region x period x indicator) as imported; KPIs may read them.
+-- Aggregated reports (region x period x indicator) as imported; pingan/rollups.py carries them into the
+-- facts that pages read (dispute_month, antigang_tally, survey_result).
 create table observation (
     region_code   varchar not null,
     province_code varchar not null,
@@ -214,3 +224,6 @@ create table import_load (
     snapshot          varchar not null,
     previous_snapshot varchar
 );
+
+-- Derived tables (dispute_month, dispute_resolve_days) are created by pingan/rollups.py at the end of a build and
+-- after every import.

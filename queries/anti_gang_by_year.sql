@@ -1,7 +1,12 @@
 -- Anti-gang tallies of a place by year, with each year's campaign phase and the running total
 -- grain: one row per year and indicator (base indicators and the sums 集团+团伙, 黑+集团+团伙)
 -- params: $region (six-digit code or '' for everything)
-with derived_part (part, indicator) as (  -- the sums of antigang_summary.sql and sources_reconciliation.sql
+with place as (  -- 0 all of China, 1 province, 2 prefecture, 3 county: imported reports at this level or below count
+    select coalesce(max(case level when 'province' then 1 when 'prefecture' then 2 else 3 end), 0) as rank
+    from region
+    where code = $region
+),
+derived_part (part, indicator) as (  -- the sums of antigang_summary.sql and sources_reconciliation.sql
     values
         ('ag_evil_group', 'ag_evil_group_gang'),
         ('ag_evil_gang', 'ag_evil_group_gang'),
@@ -23,7 +28,9 @@ yearly as (
         bool_or(a.source = 'demo') as has_demo
     from antigang_tally as a
     join part as p on p.part = a.indicator
+    cross join place as pl
     where ($region = '' or a.province_code = $region or a.prefecture_code = $region or a.county_code = $region)
+        and (a.cover_rank is null or a.cover_rank < pl.rank)
     group by a.year, a.phase, p.indicator
 )
 select

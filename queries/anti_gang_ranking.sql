@@ -1,7 +1,10 @@
 -- Sub-regions of a place ranked by each anti-gang tally per 10万 residents (2020 census), the raw count beside it
 -- grain: one row per sub-region and indicator (base indicators and the sums 集团+团伙, 黑+集团+团伙)
 -- params: $parent_region (ranked place; '' = provinces), $child_level (province|prefecture|county), $first_year, $last_year
-with derived_part (part, indicator) as (  -- the sums of antigang_summary.sql and sources_reconciliation.sql
+with child_rank as (  -- imported reports at the sub-regions' level or below count, wider ones do not
+    select case $child_level when 'province' then 1 when 'prefecture' then 2 else 3 end as rank
+),
+derived_part (part, indicator) as (  -- the sums of antigang_summary.sql and sources_reconciliation.sql
     values
         ('ag_evil_group', 'ag_evil_group_gang'),
         ('ag_evil_gang', 'ag_evil_group_gang'),
@@ -26,8 +29,10 @@ tally as (
         a.source
     from antigang_tally as a
     join part as p on p.part = a.indicator
+    cross join child_rank as k
     where ($parent_region = '' or a.province_code = $parent_region or a.prefecture_code = $parent_region)
         and a.year between $first_year and $last_year
+        and (a.cover_rank is null or a.cover_rank < k.rank)
 ),
 per_capita as (
     select

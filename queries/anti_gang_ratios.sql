@@ -1,7 +1,12 @@
 -- Ratios between anti-gang tallies of a place over a span of years (处分 per 保护伞 case, assets per case …)
 -- grain: one row per ratio; the numerator and denominator are the sums over the years
 -- params: $region (six-digit code or '' for everything), $first_year, $last_year (inclusive)
-with derived_part (part, indicator) as (  -- 黑+集团+团伙 as in antigang_summary.sql
+with place as (  -- 0 all of China, 1 province, 2 prefecture, 3 county: imported reports at this level or below count
+    select coalesce(max(case level when 'province' then 1 when 'prefecture' then 2 else 3 end), 0) as rank
+    from region
+    where code = $region
+),
+derived_part (part, indicator) as (  -- 黑+集团+团伙 as in antigang_summary.sql
     values
         ('ag_black_org', 'ag_gang_total'),
         ('ag_evil_group', 'ag_gang_total'),
@@ -18,7 +23,9 @@ totals as (
         sum(a.value) as value
     from antigang_tally as a
     join part as p on p.part = a.indicator
+    cross join place as pl
     where ($region = '' or a.province_code = $region or a.prefecture_code = $region or a.county_code = $region)
+        and (a.cover_rank is null or a.cover_rank < pl.rank)
         and a.year between $first_year and $last_year
     group by p.indicator
 ),

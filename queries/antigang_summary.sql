@@ -1,14 +1,21 @@
 -- Anti-gang tallies for a place over a span of years, base and derived indicators
 -- grain: one row per indicator
 -- params: $region (six-digit code or ''), $first_year, $last_year (inclusive)
-with base as (
+with place as (  -- 0 all of China, 1 province, 2 prefecture, 3 county: imported reports at this level or below count
+    select coalesce(max(case level when 'province' then 1 when 'prefecture' then 2 else 3 end), 0) as rank
+    from region
+    where code = $region
+),
+base as (
     select
         indicator,
         sum(value) as value,
         bool_or(source = 'demo') as has_demo,
     from antigang_tally
+    cross join place
     where ($region = '' or province_code = $region or prefecture_code = $region or county_code = $region)
         and year between $first_year and $last_year
+        and (cover_rank is null or cover_rank < place.rank)
     group by indicator
 ),
 derived as (

@@ -34,6 +34,8 @@ safety as (
         100.0 * sum(positive) / sum(sample_size) as value,
     from survey_result
     where ($region = '' or province_code = $region or prefecture_code = $region or county_code = $region)
+        and (cover_rank is null
+             or cover_rank < case $child_level when 'province' then 1 when 'prefecture' then 2 else 3 end)
         and year = $year
         and indicator = 'sat_public_safety'
     group by 1

@@ -33,6 +33,7 @@ survey_year as (
         on f.region_code in (s.province_code, s.prefecture_code, s.county_code)
         and s.indicator = f.indicator
         and s.year between f.start_year and f.end_year
+        and not s.is_report  -- records (calibrated demo rows), not imported reports
     where ($region = '' or s.province_code = $region or s.prefecture_code = $region or s.county_code = $region)
     group by f.figure_id, s.year
 ),

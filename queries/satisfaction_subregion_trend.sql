@@ -1,7 +1,10 @@
 -- Survey indices of each sub-region of a place in every survey year (trend lines and streaks)
 -- grain: one row per sub-region, survey year and index
 -- params: $region (six-digit code or ''), $child_level (province | prefecture | county)
-with child as (
+with child_rank as (  -- imported reports at the sub-regions' level or below count, wider ones do not
+    select case $child_level when 'province' then 1 when 'prefecture' then 2 else 3 end as rank
+),
+child as (
     select code, short_name
     from region
     where level = $child_level
@@ -18,7 +21,9 @@ by_year as (
         sum(s.positive) as positive,
         sum(s.sample_size) as sample_size
     from survey_result as s
+    cross join child_rank as k
     where ($region = '' or s.province_code = $region or s.prefecture_code = $region or s.county_code = $region)
+        and (s.cover_rank is null or s.cover_rank < k.rank)
     group by 1, 2, 3
 )
 select

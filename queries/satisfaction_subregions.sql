@@ -3,7 +3,10 @@
 -- params: $region (six-digit code or ''), $child_level (province | prefecture | county), $year
 -- Ranks are by point estimate among the sub-regions surveyed that year (1 = highest); the page widens them
 -- into rank ranges where the intervals overlap.
-with child as (
+with child_rank as (  -- imported reports at the sub-regions' level or below count, wider ones do not
+    select case $child_level when 'province' then 1 when 'prefecture' then 2 else 3 end as rank
+),
+child as (
     select code, short_name, name
     from region
     where level = $child_level
@@ -21,7 +24,9 @@ by_year as (
         sum(s.sample_size) as sample_size,
         bool_or(s.source = 'demo') as has_demo
     from survey_result as s
+    cross join child_rank as k
     where ($region = '' or s.province_code = $region or s.prefecture_code = $region or s.county_code = $region)
+        and (s.cover_rank is null or s.cover_rank < k.rank)
         and s.year between $year - 1 and $year
     group by 1, 2, 3
 ),

@@ -1,6 +1,11 @@
 -- Survey indices for a place in one year: share of positive answers, weighted by respondents
 -- grain: one row per index
 -- params: $region (six-digit code or ''), $year
+with place as (  -- 0 all of China, 1 province, 2 prefecture, 3 county: imported reports at this level or below count
+    select coalesce(max(case level when 'province' then 1 when 'prefecture' then 2 else 3 end), 0) as rank
+    from region
+    where code = $region
+),
 select
     s.indicator,
     i.name_zh,
@@ -11,7 +16,9 @@ select
     bool_or(s.source = 'demo') as has_demo,
 from survey_result as s
 join indicator as i on i.code = s.indicator
+cross join place as p
 where ($region = '' or s.province_code = $region or s.prefecture_code = $region or s.county_code = $region)
     and s.year = $year
+    and (s.cover_rank is null or s.cover_rank < p.rank)
 group by s.indicator, i.name_zh, i.name_en, i.target
 order by s.indicator

@@ -59,6 +59,8 @@ safety as (
         100.0 * sum(positive) / sum(sample_size) as safety_pct,
     from survey_result
     where ($region = '' or province_code = $region or prefecture_code = $region or county_code = $region)
+        and (cover_rank is null
+             or cover_rank < case $child_level when 'province' then 1 when 'prefecture' then 2 else 3 end)
         and indicator = 'sat_public_safety'
         and year = $year
     group by 1
@@ -71,6 +73,8 @@ campaign as (
         sum(value) as gangs,
     from antigang_tally
     where ($region = '' or province_code = $region or prefecture_code = $region or county_code = $region)
+        and (cover_rank is null
+             or cover_rank < case $child_level when 'province' then 1 when 'prefecture' then 2 else 3 end)
         and indicator in ('ag_black_org', 'ag_evil_group', 'ag_evil_gang')
         and year between year($start) and year($end)
     group by 1

@@ -131,6 +131,7 @@ antigang_v as (
     join antigang_tally as a
         on a.county_code = fc.county_code
         and a.year between f.start_year and f.end_year
+        and not a.is_report  -- the calibration is checked against records, not imported reports
         and (a.indicator = f.indicator
              or (f.indicator = 'ag_evil_group_gang' and a.indicator in ('ag_evil_group', 'ag_evil_gang'))
              or (f.indicator = 'ag_gang_total' and a.indicator in ('ag_black_org', 'ag_evil_group', 'ag_evil_gang')))
@@ -148,6 +149,7 @@ survey_year as (
     join survey_result as s
         on s.county_code = fc.county_code
         and s.indicator = f.indicator
+        and not s.is_report
         and s.year between f.start_year and f.end_year
     where f.indicator like 'sat\_%' escape '\'
     group by f.figure_id, s.year

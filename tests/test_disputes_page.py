@@ -158,3 +158,23 @@ def test_english(warehouse_built):
     assert at.title[0].value.startswith("Dispute resolution")
     assert metrics(at)["Accepted (cases)"] == "7,792"
     assert metrics(at)["Success rate (%)"] == "97.12%"
+
+
+def test_imported_report_shows_on_the_page_and_records_only_sections_say_demo(warehouse_built, tmp_path,
+                                                                               monkeypatch):
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tests" / "bad_files"))
+    import corpus
+
+    from pingan import importer
+
+    monkeypatch.setenv("PINGAN_STATE_DIR", str(corpus.isolated_state(warehouse_built, tmp_path / "state")))
+    data = corpus.csv_bytes("地区,期间,排查矛盾纠纷(件),受理矛盾纠纷(件),调解矛盾纠纷(件),化解成功(件),回访(件)",
+                            "兴庆区,2019-07,1234,1200,1100,1000,900")
+    importer.load(importer.validate([importer.Upload.from_bytes("xingqing.csv", data)]))
+    at = page({"region": "640104", "from": "2019-07", "to": "2019-07"})
+    assert not at.exception
+    m = metrics(at)
+    assert m["排查矛盾纠纷(件)"] == "1,234" and m["化解成功(件)"] == "1,000"
+    assert any("以上总数来自导入的汇总报表" in c.value for c in at.caption)

@@ -482,3 +482,58 @@ def test_reports_that_overlap_in_part_are_refused(state):
         importer.load(validate("two.csv", corpus.csv_bytes(STAGE_HEADER, "金凤区,2020,900,890,880,870,800",
                                                            "银川市,2020-07,500,490,480,470,400")))
     assert warehouse.current_name() == before
+
+
+AG_HEADER = "地区,期间,打掉涉黑组织(个),打掉涉恶犯罪集团(个),打掉涉恶团伙(个)"
+
+
+def test_yearly_reports_replace_the_tallies_of_their_place_and_year(state):
+    def summary(region, first=2021, last=2021):
+        df = queries.run("antigang_summary", region=region, first_year=first, last_year=last)
+        return {r["indicator"]: (r["value"], r["has_demo"]) for r in df.iter_rows(named=True)}
+
+    before_city, before_county = summary("532900"), summary("532901")
+    before_two_years = summary("532900", 2020, 2021)
+    importer.load(validate("dali.csv", corpus.csv_bytes(AG_HEADER, "大理州,2021,3,20,50")))
+    city = summary("532900")
+    assert city["ag_black_org"] == (3, False) and city["ag_gang_total"] == (73, False)
+    assert city["ag_criminal_cases"] == before_city["ag_criminal_cases"]  # not reported: the records stay
+    assert summary("532901") == before_county  # a prefecture's report cannot speak for one of its counties
+    two = summary("532900", 2020, 2021)  # 2020 from the records, 2021 from the report
+    assert two["ag_black_org"][0] == before_two_years["ag_black_org"][0] - before_city["ag_black_org"][0] + 3
+    yunnan = summary("530000")
+    ranking = queries.run("anti_gang_ranking", parent_region="530000", child_level="prefecture", first_year=2021,
+                          last_year=2021).filter((pl.col("code") == "532900") & (pl.col("indicator") == "ag_black_org"))
+    assert ranking["value"][0] == 3 and ranking["has_demo"][0] is False
+    # a county's report inside the prefecture's: counted for the county, not again for the prefecture
+    importer.load(validate("dali_city.csv", corpus.csv_bytes(AG_HEADER, "大理市,2021,1,5,9")))
+    assert summary("532901")["ag_black_org"] == (1, False)
+    assert summary("532900")["ag_black_org"] == (3, False)
+    assert summary("530000")["ag_black_org"] == yunnan["ag_black_org"]
+    by_year = queries.run("anti_gang_by_year", region="532900").filter(
+        (pl.col("indicator") == "ag_black_org") & (pl.col("year") == 2021))
+    assert by_year["value"][0] == 3
+
+
+def test_anti_gang_and_survey_reports_must_be_whole_years(state):
+    bad = errors(validate("q.csv", corpus.csv_bytes(AG_HEADER, "大理州,2021Q3,3,20,50")))
+    assert len(bad) == 1 and "整年" in bad[0]["reason"]
+
+
+def test_survey_report_replaces_the_survey_of_its_place_and_year(state):
+    header = "地区,期间,样本量,群众安全感(%)"
+    before = queries.run("satisfaction_summary", region="532900", year=2022).filter(
+        pl.col("indicator") == "sat_public_safety").row(0, named=True)
+    importer.load(validate("s.csv", corpus.csv_bytes(header, "大理州,2022,2000,97.5")))
+    after = queries.run("satisfaction_summary", region="532900", year=2022)
+    row = after.filter(pl.col("indicator") == "sat_public_safety").row(0, named=True)
+    assert (row["rate_pct"], row["sample_size"], row["has_demo"]) == (97.5, 2000, False)
+    other = after.filter(pl.col("indicator") != "sat_public_safety")
+    assert other["has_demo"].all()  # indicators not reported stay demo
+    county = queries.run("satisfaction_summary", region="532901", year=2022).filter(
+        pl.col("indicator") == "sat_public_safety")
+    assert county["has_demo"][0] is True
+    trend = queries.run("satisfaction_region_trend", region="532900").filter(
+        (pl.col("indicator") == "sat_public_safety") & (pl.col("year") == 2022))
+    assert trend["positive"][0] == 1950 and trend["sample_size"][0] == 2000
+    assert before["sample_size"] != 2000
