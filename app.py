@@ -29,11 +29,12 @@ PAGES = [
 
 if __name__ != "__main__":
     # Server start (st.App mode): refuse to serve beyond this machine without accounts, and start building
-    # the warehouse before the first visitor arrives.
+    # the warehouse before the first visitor arrives; once it is ready, the same background thread pre-warms the
+    # landing page's and the wall's queries and an SQL worker (never in an AppTest session: that runs the else branch).
     from pingan import startup
 
     startup.check_or_exit()
-    startup.build_in_background()
+    startup.build_in_background(prewarm_after=True)
     app = st.App(__file__)
 else:
     from pingan import audit, auth, queries, warehouse
@@ -142,8 +143,15 @@ else:
                     st.session_state.pop(k, None)
                 st.rerun()
 
+    def _session_account() -> auth.Account | None:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        if get_script_run_ctx(suppress_warning=True) is None:  # a server thread (the start-up pre-warm): no session
+            return None
+        return st.session_state.get("account_active")
+
     def main() -> None:
-        auth.set_provider(lambda: st.session_state.get("account_active"))
+        auth.set_provider(_session_account)
         lang = st.session_state.get("lang", st.query_params.get("lang", "zh"))
         _warehouse_ready(lang)
         acct = _account(lang)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
+from datetime import date
 
 from . import auth, warehouse
 
@@ -27,18 +29,112 @@ def check_or_exit(address: str | None = None) -> None:
         sys.exit(2)
 
 
-def build_in_background() -> threading.Thread:
+def build_in_background(prewarm_after: bool = False) -> threading.Thread:
     """Build the warehouse while the server starts, so the first visitor waits less (sessions wait on
-    the same build lock, with a spinner)."""
-    t = threading.Thread(target=_ensure_quietly, name="warehouse-build", daemon=True)
+    the same build lock, with a spinner); with `prewarm_after`, the same thread then pre-warms (see prewarm)."""
+    t = threading.Thread(target=_ensure_quietly, args=(prewarm_after,), name="warehouse-build", daemon=True)
     t.start()
     return t
 
 
-def _ensure_quietly() -> None:
+def _ensure_quietly(prewarm_after: bool = False) -> None:
     try:
         message = warehouse.ensure()
         if message:
             print(message, file=sys.stderr)
     except Exception as exc:  # the first session will show the error in the page
         print(f"数据仓库构建失败:{exc}", file=sys.stderr)
+        return
+    if prewarm_after:
+        prewarm()
+
+
+def default_view_calls() -> list[tuple[str, dict]]:
+    """The queries the landing page (pages/overview.py) and the wall (pages/screen.py) run for the default scope
+    (all regions, the latest year), page by page in the order they run them. Mirrors the pages' own arithmetic;
+    tests/test_startup_prewarm.py checks that after a pre-warm both pages run no query of their own."""
+    from . import periods, queries
+
+    info = dict(queries.run("meta_build_info").iter_rows())
+    as_of = date.fromisoformat(info.get("as_of", "2022-12-31"))
+    calls: list[tuple[str, dict]] = [("meta_regions_with_data", {}), ("meta_build_info", {}),
+                                     ("meta_data_years", {})]  # the scope filter (frame.scope_filter)
+    # overview: the latest year, against the previous period of the same length
+    last = int(info.get("as_of", "2022-12-31")[:4])
+    period = periods.parse_range(str(last), str(last))
+    prev = period.previous()
+    year = period.end.year
+    first_y, last_y = period.start.year, period.end.year
+    span = last_y - first_y + 1
+    calls += [
+        ("grid_summary", dict(region="", year=year)),
+        ("grid_summary", dict(region="", year=prev.end.year)),
+        ("region_population", dict(region="")),
+        ("disputes_summary", dict(region="", start=period.start, end=period.end)),
+        ("disputes_summary", dict(region="", start=prev.start, end=prev.end)),
+        ("antigang_summary", dict(region="", first_year=first_y, last_year=last_y)),
+        ("antigang_summary", dict(region="", first_year=first_y - span, last_year=last_y - span)),
+        ("satisfaction_summary", dict(region="", year=year)),
+        ("satisfaction_summary", dict(region="", year=year - 1)),
+        ("meta_indicators", {}),
+        ("overview_below_target", dict(region="", child_level="province", start=period.start, end=period.end,
+                                       year=year)),
+    ]
+    # the wall: this year to the as-of date against the same span a year before (screen._load)
+    year = as_of.year
+    cur = periods.Period(date(year, 1, 1), as_of)
+    before = periods.Period(date(year - 1, 1, 1), date(year - 1, as_of.month, min(as_of.day, 28)))
+    calls += [("meta_build_info", {})]
+    calls += [("grid_summary", dict(region="", year=y)) for y in (year, year - 1)]
+    calls += [("disputes_summary", dict(region="", start=p.start, end=p.end)) for p in (cur, before)]
+    calls += [("antigang_summary", dict(region="", first_year=y, last_year=y)) for y in (year, year - 1)]
+    calls += [("satisfaction_summary", dict(region="", year=y)) for y in (year, year - 1)]
+    calls += [
+        ("meta_indicators", {}),
+        ("screen_dispute_trend", dict(region="", start=date(year - 1, 1, 1), end=as_of)),
+        ("screen_subregions", dict(region="", child_level="province", start=cur.start, end=cur.end, year=year,
+                                   as_of=as_of)),
+        ("screen_subregions", dict(region="", child_level="province", start=before.start, end=before.end,
+                                   year=year - 1, as_of=before.end)),
+    ]
+    return calls
+
+
+def prewarm() -> dict:
+    """Run the default views' queries into the query cache and start an SQL sandbox worker (with the snapshot
+    open), so that the first visitor of /, /screen or /sql pays none of it. Never raises: a failure is logged and
+    the rest goes on (the page then runs that query itself, as it would without a pre-warm).
+
+    Called by the background build thread of `streamlit run` only (app.py's st.App branch), never in an AppTest
+    session. An idle sandbox worker exits after sandbox.WORKER_IDLE_S; the cached results stay for as long as the
+    snapshot is current (pingan/queries.py)."""
+    from . import queries, sandbox
+
+    t0 = time.perf_counter()
+    done = {"queries": 0, "failed": [], "sandbox": False}
+    try:
+        calls = default_view_calls()
+    except Exception as exc:  # noqa: BLE001 - start-up goes on whatever happens here
+        print(f"预热:无法列出默认视图的查询:{type(exc).__name__}: {exc}", file=sys.stderr)
+        calls = []
+    seen = set()
+    for name, params in calls:
+        key = (name, tuple(sorted(params.items())))
+        if key in seen:
+            continue
+        seen.add(key)
+        try:
+            queries.run(name, **params)
+            done["queries"] += 1
+        except Exception as exc:  # noqa: BLE001
+            done["failed"].append(name)
+            print(f"预热:查询 {name} 失败:{type(exc).__name__}: {exc}", file=sys.stderr)
+    try:
+        sandbox.run("select 1", time_limit_s=sandbox.TIME_LIMIT_S)  # starts a worker and opens the snapshot in it
+        done["sandbox"] = True
+    except Exception as exc:  # noqa: BLE001
+        print(f"预热:SQL 查询进程未能启动:{type(exc).__name__}: {exc}", file=sys.stderr)
+    done["seconds"] = round(time.perf_counter() - t0, 2)
+    print(f"预热完成:{done['queries']} 个查询,{len(done['failed'])} 个失败,SQL 查询进程"
+          f"{'已就绪' if done['sandbox'] else '未就绪'},{done['seconds']} 秒", file=sys.stderr)
+    return done
