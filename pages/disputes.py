@@ -73,6 +73,9 @@ TEXT = {
     "yoy": ("同比(%)", "YoY (%)"), "median_days": ("化解用时中位数(天)", "Median days"),
     "p90_days": ("化解用时P90(天)", "P90 days"),
     "s_mix": ("③ 纠纷类别、化解渠道与月度走势", "③ Categories, channels and the monthly trend"),
+    "stages_unknown": ("导入的汇总报表没有填写部分环节,这些环节显示为“—”,化解成功率也无法计算。",
+                       "The imported report leaves some stages blank: they show as “—” and the success rate "
+                       "cannot be computed."),
     "records_demo": ("以上总数来自导入的汇总报表;类别、渠道、用时和积压只能按案件明细统计,这里仍是演示数据。",
                      "The totals above come from imported reports; categories, channels, durations and the backlog "
                      "can only be counted from case records, which here are still demo data."),
@@ -280,13 +283,18 @@ for col, (key, _, en_short) in zip(cols, STAGES):
 rate_now, rate_before = total["success_rate_pct"], before["success_rate_pct"]
 cols[5].metric(f"{ind_name('dispute_success_rate')}(%)" if zh else "Success rate (%)",
                fmt.pct(rate_now),
-               delta=None if rate_before is None else
+               delta=None if rate_before is None or rate_now is None else
                (f"{rate_now - rate_before:+.2f} 个百分点" if zh else f"{rate_now - rate_before:+.2f} pp"),
                help=rate_ind["definition_zh"])
-alt = fmt.pct(100.0 * total["resolved"] / total["accepted"]) if total["accepted"] else "—"
-st.markdown(tx("formula", rate=ind_name("dispute_success_rate"), res=ind_name("dispute_resolved"),
-               r=total["resolved"], idf=ind_name("dispute_identified"), i=total["identified"],
-               v=fmt.pct(rate_now), t=f"{target:g}", acc=ind_name("dispute_accepted"), a=total["accepted"], alt=alt))
+alt = fmt.pct(100.0 * total["resolved"] / total["accepted"]) if total["accepted"] and total["resolved"] is not None \
+    else "—"
+if any(total[k] is None for k, _, _ in STAGES):  # an imported report that leaves stages blank
+    st.caption(tx("stages_unknown"))
+if rate_now is not None:
+    st.markdown(tx("formula", rate=ind_name("dispute_success_rate"), res=ind_name("dispute_resolved"),
+                   r=total["resolved"], idf=ind_name("dispute_identified"), i=total["identified"],
+                   v=fmt.pct(rate_now), t=f"{target:g}", acc=ind_name("dispute_accepted"), a=total["accepted"],
+                   alt=alt))
 if total["still_open"]:
     st.caption(tx("still_open", n=total["still_open"], d=fmt.date_zh(data_as_of) if zh else data_as_of.isoformat()))
 
@@ -363,12 +371,12 @@ st.subheader(tx("s_funnel"))
 stage_names = [zh_ if zh else en_ for _, zh_, en_ in STAGES]
 c1, c2 = st.columns(2)
 c1.plotly_chart(charts.funnel(
-    [(n, total[k]) for n, (k, _, _) in zip(stage_names, STAGES)],
+    [(n, total[k]) for n, (k, _, _) in zip(stage_names, STAGES) if total[k] is not None],
     tx("funnel_title", name=place, p=plabel, i=count(total["identified"], lang),
        r=count(total["resolved"], lang)), lang), key="funnel_main", width="stretch")
 if other_total["identified"]:
     c2.plotly_chart(charts.funnel(
-        [(n, other_total[k]) for n, (k, _, _) in zip(stage_names, STAGES)],
+        [(n, other_total[k]) for n, (k, _, _) in zip(stage_names, STAGES) if other_total[k] is not None],
         tx("funnel_title", name=cmp_name, p=frame.period_label(cmp_period, lang),
            i=count(other_total["identified"], lang), r=count(other_total["resolved"], lang)), lang,
         colour=CATEGORICAL[1]), key="funnel_other", width="stretch")

@@ -13,6 +13,9 @@ from pingan.charts import grid as grid_charts
 
 S = {
     "title": ("{place}网格覆盖与综治中心建设", "Grid coverage and governance centres: {place}"),
+    "records_demo": ("网格数、网格员数来自导入的报表;地图上的网格点、密度,以及综治中心等设施,仍按明细记录统计,是演示数据。",
+                     "Grid and worker counts come from imported reports; the grid points and densities on the maps and "
+                     "the centres and other facilities are counted from the records, which are demo data."),
     "stock": ("网格、网格员和各类设施均为截至{year}年底的存量(按建立年份统计)。",
               "Grids, grid workers and facilities are the stock at the end of {year} (by year established)."),
     "all": ("全部", "All"),
@@ -243,7 +246,11 @@ published = queries.run("grid_published", region=scope.region, year=year)
 regs = frame.regions()
 names = dict(zip(regs["code"].to_list(), regs["short_name"].to_list()))
 
-frame.header(tr("title", place=scope.name), scope, bool(own.height and own["has_demo"][0]))
+real_totals = bool(own.height and not own["grid_demo"][0])  # grid counts from imported reports
+records_demo = bool(own.height and own["records_demo"][0])  # the grid points and densities behind the maps
+frame.header(tr("title", place=scope.name), scope, bool(own.height and own["has_demo"][0]) or records_demo)
+if real_totals and records_demo:
+    st.caption(tr("records_demo"))
 # Sixteen headline figures in rows of six: a smaller value font keeps 126.74万人 whole at 1440 px.
 st.markdown("<style>[data-testid='stMetricValue']{font-size:1.7rem}</style>", unsafe_allow_html=True)
 
@@ -374,11 +381,12 @@ def region_tip(r: dict) -> str:
     v = r[ind]
     vtxt = "—" if v is None else f"{v:,.{digits}f} {unit}"
     pop = "—" if r["population"] is None else f"{r['population'] / 1e4:,.1f}"
+    grids, workers = ("—" if r[k] is None else f"{r[k]:,}" for k in ("grids", "workers"))  # None: report left blank
     if zh:
         return (f"{r['name']}\n{ind_name(ind)}:{vtxt}\n排名:第{r['rank']}位 / {n_ranked}\n"
-                f"常住人口:{pop}万人\n网格 {r['grids']:,} 个 · 网格员 {r['workers']:,} 人")
+                f"常住人口:{pop}万人\n网格 {grids} 个 · 网格员 {workers} 人")
     return (f"{r['name']}\n{ind_name(ind)}: {vtxt}\nRank: {r['rank']} of {n_ranked}\n"
-            f"Population: {pop} ×10k\n{r['grids']:,} grids · {r['workers']:,} grid workers")
+            f"Population: {pop} ×10k\n{grids} grids · {workers} grid workers")
 
 
 tips = {r["code"]: region_tip(r) for r in children.iter_rows(named=True)}
@@ -527,7 +535,9 @@ with tabs[0]:
 with tabs[1]:
     no_worker = queries.run("grid_without_worker", region=scope.region, year=year, max_rows=GRIDS_LISTED)
     share = fmt.pct(me["grid_without_worker_share"], 2)
-    st.caption(tr("gap_grids_cap", n=f"{me['grids_without_worker']:,}", share=share, shown=no_worker.height))
+    n_without = me["grids_without_worker"]  # unknown (None) when a counted report leaves it blank
+    st.caption(tr("gap_grids_cap", n="—" if n_without is None else f"{n_without:,}", share=share,
+                  shown=no_worker.height))
     if no_worker.height == 0:
         st.info(tr("gap_none"))
     else:

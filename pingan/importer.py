@@ -1291,11 +1291,12 @@ def check_overlaps(obs: pl.DataFrame, ref: Reference, problems: _Problems) -> No
 
     A county's July inside its prefecture's year is fine (counted once, through the wider report); a quarter and
     a July–November range of the same place, or a county's year and its prefecture's July, would be counted twice
-    for the months they share. Dispute stages form one group (a report is a region and period); other indicators
-    each their own."""
+    for the months they share. Only dispute stages can overlap in part: anti-gang tallies and surveys are whole
+    years, grid and facility reports are stocks (the latest of a year counts). The stages form one group."""
+    obs = obs.filter(pl.col("indicator").is_in(list(STAGE_CHAIN))) if obs.height else obs
     if obs.height == 0:
         return
-    group = pl.when(pl.col("indicator").is_in(list(STAGE_CHAIN))).then(pl.lit("disputes")).otherwise("indicator")
+    group = pl.lit("disputes")
     new = (obs.filter(pl.col("value").is_not_null())
            .select(*ROW_KEYS, "region", "period", "region_code", "province_code", "prefecture_code",
                    "period_start", "period_end", group.alias("grp"))

@@ -126,23 +126,157 @@ order by province_code, prefecture_code, county_code, month, category
 
 # Resolved cases counted by province, month, category, channel and days from acceptance to resolution
 # (the distribution behind the median; records only: a report has no durations).
+# Rows with province_code = '000000' hold all of China (the same counts summed over provinces: 634 K rows nationally
+# against 7 M), so that a national question reads its own small slice.
 DISPUTE_RESOLVE_DAYS = """
 create or replace table dispute_resolve_days as
-select
-    province_code,
-    cast(date_trunc('month', identified_date) as date) as month,
-    category,
-    channel,
-    closed_date - accepted_date as days,
-    count(*) as n,
-    count(*) filter (where source = 'demo') as demo_cases,
-from dispute_case
-where outcome = 'resolved'
+with by_province as (
+    select
+        province_code,
+        cast(date_trunc('month', identified_date) as date) as month,
+        category,
+        channel,
+        closed_date - accepted_date as days,
+        count(*) as n,
+        count(*) filter (where source = 'demo') as demo_cases,
+    from dispute_case
+    where outcome = 'resolved'
+    group by all
+)
+select * from by_province
+union all
+select '000000' as province_code, month, category, channel, days, cast(sum(n) as bigint) as n,
+    cast(sum(demo_cases) as bigint) as demo_cases
+from by_province
 group by all
 order by province_code, month, category, channel, days
 """
 
-DERIVED = {"dispute_month": DISPUTE_MONTH, "dispute_resolve_days": DISPUTE_RESOLVE_DAYS}
+# Grid stock per county as of the end of each year (from the grids' establishment years), plus one row per imported
+# grid report: a report's stock counts for the year its period ends in (the latest report of that year).
+GRID_YEAR = f"""
+create or replace table grid_year as
+with bounds as (
+    select
+        min(established_year) as first_year,
+        greatest(max(established_year),
+                 coalesce((select max(year(period_end)) from observation where source like 'import:%'), 0),
+                 coalesce((select max(year(cast(value as date))) from build_info where key = 'as_of'), 0))
+            as last_year,
+    from grid
+),
+yearly as (  -- grids established in each county and year
+    select
+        province_code, prefecture_code, county_code, established_year as year,
+        count(*) as grids,
+        count(*) filter (where grid_type = 'comprehensive') as comprehensive_grids,
+        count(*) filter (where grid_type = 'dedicated') as dedicated_grids,
+        sum(workers_fulltime + workers_parttime) as workers,
+        sum(workers_fulltime) as workers_fulltime,
+        sum(workers_parttime) as workers_parttime,
+        count(*) filter (where workers_fulltime + workers_parttime = 0) as grids_without_worker,
+        sum(residents) as grid_residents,
+        count(*) filter (where source = 'demo') as demo_grids,
+    from grid
+    group by all
+),
+county_years as (
+    select c.province_code, c.prefecture_code, c.county_code, y.year
+    from (select distinct province_code, prefecture_code, county_code from yearly) as c
+    cross join bounds as b
+    cross join generate_series(b.first_year, b.last_year) as y(year)
+),
+records as (  -- the stock at the end of each year: everything established up to it
+    select
+        k.province_code, k.prefecture_code, k.county_code, k.year,
+        cast(sum(coalesce(g.grids, 0)) over w as bigint) as grids,
+        cast(sum(coalesce(g.comprehensive_grids, 0)) over w as bigint) as comprehensive_grids,
+        cast(sum(coalesce(g.dedicated_grids, 0)) over w as bigint) as dedicated_grids,
+        cast(sum(coalesce(g.workers, 0)) over w as bigint) as workers,
+        cast(sum(coalesce(g.workers_fulltime, 0)) over w as bigint) as workers_fulltime,
+        cast(sum(coalesce(g.workers_parttime, 0)) over w as bigint) as workers_parttime,
+        cast(sum(coalesce(g.grids_without_worker, 0)) over w as bigint) as grids_without_worker,
+        cast(sum(coalesce(g.grid_residents, 0)) over w as bigint) as grid_residents,
+        cast(sum(coalesce(g.demo_grids, 0)) over w as bigint) as demo_grids,
+    from county_years as k
+    left join yearly as g using (province_code, prefecture_code, county_code, year)
+    window w as (partition by k.county_code order by k.year rows between unbounded preceding and current row)
+),
+latest as (  -- the latest imported grid report of each region and year, one column per indicator
+    select
+        o.region_code, year(o.period_end) as year, o.indicator, arg_max(o.value, o.period_end) as value
+    from observation as o
+    where o.source like 'import:%'
+        and o.indicator in ('grid_count', 'grid_comprehensive_count', 'grid_dedicated_count', 'grid_worker_count',
+                            'grid_worker_fulltime', 'grid_worker_parttime', 'grid_without_worker_share')
+    group by all
+),
+report as (
+    select
+        r.province_code,
+        case when r.level <> 'province' then r.prefecture_code end as prefecture_code,
+        case when r.level = 'county' then r.code end as county_code,
+        r.code as region_code,
+        {RANK_SQL} as rank,
+        l.year,
+        max(l.value) filter (where l.indicator = 'grid_count') as grid_count,
+        max(l.value) filter (where l.indicator = 'grid_comprehensive_count') as comprehensive_grids,
+        max(l.value) filter (where l.indicator = 'grid_dedicated_count') as dedicated_grids,
+        max(l.value) filter (where l.indicator = 'grid_worker_count') as worker_count,
+        max(l.value) filter (where l.indicator = 'grid_worker_fulltime') as workers_fulltime,
+        max(l.value) filter (where l.indicator = 'grid_worker_parttime') as workers_parttime,
+        max(l.value) filter (where l.indicator = 'grid_without_worker_share') as without_worker_share,
+    from latest as l
+    join region as r on r.code = l.region_code
+    group by all
+),
+report_rows as (
+    select
+        province_code, prefecture_code, county_code, region_code, rank, year,
+        cast(coalesce(grid_count, comprehensive_grids + dedicated_grids) as bigint) as grids,
+        cast(comprehensive_grids as bigint) as comprehensive_grids,
+        cast(dedicated_grids as bigint) as dedicated_grids,
+        cast(coalesce(worker_count, workers_fulltime + workers_parttime) as bigint) as workers,
+        cast(workers_fulltime as bigint) as workers_fulltime,
+        cast(workers_parttime as bigint) as workers_parttime,
+        cast(round(without_worker_share * coalesce(grid_count, comprehensive_grids + dedicated_grids) / 100.0)
+             as bigint) as grids_without_worker,
+    from report
+),
+cover as (  -- the narrowest report of the same year at or above a county (at or strictly above a report)
+    select c.code as county_code, p.year, max(p.rank) as cover_rank
+    from report_rows as p
+    join region as c on c.level = 'county' and p.region_code in (c.province_code, c.prefecture_code, c.code)
+    group by all
+),
+report_cover as (
+    select a.region_code, a.year, max(b.rank) as cover_rank
+    from report_rows as a
+    join region as ra on ra.code = a.region_code
+    join report_rows as b
+        on b.year = a.year and b.region_code in (ra.province_code, ra.prefecture_code) and b.region_code <> a.region_code
+    group by all
+)
+select
+    d.province_code, d.prefecture_code, d.county_code, d.county_code as region_code, d.year,
+    d.grids, d.comprehensive_grids, d.dedicated_grids, d.workers, d.workers_fulltime, d.workers_parttime,
+    d.grids_without_worker, d.grid_residents, d.demo_grids,
+    false as is_report,
+    v.cover_rank,
+from records as d
+left join cover as v using (county_code, year)
+union all
+select
+    p.province_code, p.prefecture_code, p.county_code, p.region_code, p.year,
+    p.grids, p.comprehensive_grids, p.dedicated_grids, p.workers, p.workers_fulltime, p.workers_parttime,
+    p.grids_without_worker, null, 0,
+    true, c.cover_rank,
+from report_rows as p
+left join report_cover as c using (region_code, year)
+order by province_code, prefecture_code, county_code, year
+"""
+
+DERIVED = {"dispute_month": DISPUTE_MONTH, "dispute_resolve_days": DISPUTE_RESOLVE_DAYS, "grid_year": GRID_YEAR}
 
 # Yearly facts take yearly reports as rows of their own (whole calendar years only: the importer refuses other
 # periods for these indicators). Columns added here too, so that a snapshot written before them is upgraded.
@@ -225,6 +359,10 @@ where t.rowid = c.id
 """
 
 
+# Bump when a derived table's definition changes: snapshots written with another version are upgraded at start.
+VERSION = "5"
+
+
 def refresh(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
     """Rebuild every derived table in the snapshot `con` writes; returns seconds per table."""
     from .demo import SPECIAL_YEARS
@@ -241,11 +379,15 @@ def refresh(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
         t0 = time.perf_counter()
         con.execute(sql)
         took[name] = round(time.perf_counter() - t0, 2)
+    con.execute("insert or replace into build_info values ('derived_version', ?)", [VERSION])
     return took
 
 
 def missing(con) -> list[str]:
-    """Derived tables a snapshot lacks (one written before they existed)."""
+    """Derived tables a snapshot lacks or holds in an older definition (one written before them)."""
+    version = con.execute("select max(value) from build_info where key = 'derived_version'").fetchone()[0]
+    if version != VERSION:
+        return list(ANNUAL_REPORTS) + list(DERIVED)
     have = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
     cols = {r[0] for r in con.execute("select table_name from information_schema.columns "
                                       "where column_name = 'cover_rank'").fetchall()}

@@ -175,7 +175,10 @@ def _upgrade(path: Path, progress=None) -> str | None:
         return None
     if progress:
         progress(0.5, "为现有数据仓库补建汇总表")
+    from .importer import IMPORT_TABLES_DDL  # a snapshot older than the import tables gets them too
+
     with writable_copy() as (w, _):
+        w.execute(IMPORT_TABLES_DDL)
         rollups.refresh(w)
     return f"已为现有数据仓库补建汇总表({'、'.join(lacking)})。"
 

@@ -2,7 +2,7 @@
 -- grain: one row per sub-region and indicator (base indicators and the sums 集团+团伙, 黑+集团+团伙)
 -- params: $parent_region (ranked place; '' = provinces), $child_level (province|prefecture|county), $first_year, $last_year
 with child_rank as (  -- imported reports at the sub-regions' level or below count, wider ones do not
-    select case $child_level when 'province' then 1 when 'prefecture' then 2 else 3 end as rank
+    select case $child_level when 'province' then 1 when 'prefecture' then 2 else 3 end as level_rank
 ),
 derived_part (part, indicator) as (  -- the sums of antigang_summary.sql and sources_reconciliation.sql
     values
@@ -32,7 +32,7 @@ tally as (
     cross join child_rank as k
     where ($parent_region = '' or a.province_code = $parent_region or a.prefecture_code = $parent_region)
         and a.year between $first_year and $last_year
-        and (a.cover_rank is null or a.cover_rank < k.rank)
+        and (a.cover_rank is null or a.cover_rank < k.level_rank)
 ),
 per_capita as (
     select

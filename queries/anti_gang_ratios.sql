@@ -2,7 +2,7 @@
 -- grain: one row per ratio; the numerator and denominator are the sums over the years
 -- params: $region (six-digit code or '' for everything), $first_year, $last_year (inclusive)
 with place as (  -- 0 all of China, 1 province, 2 prefecture, 3 county: imported reports at this level or below count
-    select coalesce(max(case level when 'province' then 1 when 'prefecture' then 2 else 3 end), 0) as rank
+    select coalesce(max(case level when 'province' then 1 when 'prefecture' then 2 else 3 end), 0) as level_rank
     from region
     where code = $region
 ),
@@ -25,7 +25,7 @@ totals as (
     join part as p on p.part = a.indicator
     cross join place as pl
     where ($region = '' or a.province_code = $region or a.prefecture_code = $region or a.county_code = $region)
-        and (a.cover_rank is null or a.cover_rank < pl.rank)
+        and (a.cover_rank is null or a.cover_rank < pl.level_rank)
         and a.year between $first_year and $last_year
     group by p.indicator
 ),

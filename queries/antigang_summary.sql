@@ -2,7 +2,7 @@
 -- grain: one row per indicator
 -- params: $region (six-digit code or ''), $first_year, $last_year (inclusive)
 with place as (  -- 0 all of China, 1 province, 2 prefecture, 3 county: imported reports at this level or below count
-    select coalesce(max(case level when 'province' then 1 when 'prefecture' then 2 else 3 end), 0) as rank
+    select coalesce(max(case level when 'province' then 1 when 'prefecture' then 2 else 3 end), 0) as level_rank
     from region
     where code = $region
 ),
@@ -15,7 +15,7 @@ base as (
     cross join place
     where ($region = '' or province_code = $region or prefecture_code = $region or county_code = $region)
         and year between $first_year and $last_year
-        and (cover_rank is null or cover_rank < place.rank)
+        and (cover_rank is null or cover_rank < place.level_rank)
     group by indicator
 ),
 derived as (

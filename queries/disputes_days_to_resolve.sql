@@ -4,7 +4,8 @@
 -- Exactly percentile_cont(0.5) and (0.9), computed from a small table of counts per days value rather than by
 -- sorting every case (about 3x faster; tests check it against percentile_cont ... within group).
 -- All of China or a province over whole months (every period a page offers) reads those counts from the rollup
--- dispute_resolve_days (province × month × category × channel × days): 96 M cases nationally are 7 M rollup rows.
+-- dispute_resolve_days (province × month × category × channel × days, and the same for all of China under
+-- province_code '000000'): 96 M cases nationally are 7 M rollup rows by province, 634 K for all of China.
 -- A prefecture or county, or a period with part of a month, counts the cases themselves (the rollup has no finer
 -- place, and a month is its smallest period). The two branches exclude each other by the parameters alone, so
 -- DuckDB plans only the one that applies; tests check that both give the same answers.
@@ -19,7 +20,7 @@ with resolved as (
     where ($region = '' or $region like '__0000')
         and extract(day from $start) = 1
         and $end = last_day($end)
-        and ($region = '' or province_code = $region)
+        and province_code = case when $region = '' then '000000' else $region end  -- 000000: all of China
         and month between $start and $end
         and ($category = '' or category = $category)
     group by channel, category, days

@@ -5,7 +5,7 @@
 -- Reads the monthly rollup dispute_month (pingan/rollups.py). Precedence: a monthly report replaces the records of
 -- its place and month; a report over several months cannot be split into months, so the records stay.
 with place as (  -- 0 all of China, 1 province, 2 prefecture, 3 county
-    select coalesce(max(case level when 'province' then 1 when 'prefecture' then 2 else 3 end), 0) as rank
+    select coalesce(max(case level when 'province' then 1 when 'prefecture' then 2 else 3 end), 0) as level_rank
     from region
     where code = $region
 ),
@@ -21,7 +21,7 @@ by_month as (
         and m.month_end <= $end
         and ($category = '' or m.category = $category)
         and (not m.is_report or m.month_end = last_day(m.month))
-        and not coalesce($category = '' and m.cover_rank >= p.rank and m.cover_start >= m.month
+        and not coalesce($category = '' and m.cover_rank >= p.level_rank and m.cover_start >= m.month
                          and m.cover_end <= last_day(m.month), false)
     group by m.month
 )

@@ -12,7 +12,7 @@ with child as (
         and ($region = '' or province_code = $region or prefecture_code = $region or code = $region)
 ),
 child_rank as (
-    select case $child_level when 'province' then 1 when 'prefecture' then 2 else 3 end as rank
+    select case $child_level when 'province' then 1 when 'prefecture' then 2 else 3 end as level_rank
 ),
 flagged as (
     select
@@ -24,11 +24,11 @@ flagged as (
         m.identified,
         m.resolved,
         m.month >= $start and m.month_end <= $end
-            and (not coalesce($category = '' and m.cover_rank >= k.rank
+            and (not coalesce($category = '' and m.cover_rank >= k.level_rank
                                               and m.cover_start >= $start and m.cover_end <= $end, false))
             as in_period,
         m.month >= $prev_start and m.month_end <= $prev_end
-            and (not coalesce($category = '' and m.cover_rank >= k.rank
+            and (not coalesce($category = '' and m.cover_rank >= k.level_rank
                                               and m.cover_start >= $prev_start and m.cover_end <= $prev_end, false))
             as in_prev,
     from dispute_month as m

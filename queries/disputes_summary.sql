@@ -5,7 +5,7 @@
 -- region inside it whose period lies inside [$start, $end] replaces the case records of the counties and months it
 -- covers; a stage a counted report leaves blank is unknown (null). has_demo: some counted row holds demo cases.
 with place as (  -- 0 all of China, 1 province, 2 prefecture, 3 county
-    select coalesce(max(case level when 'province' then 1 when 'prefecture' then 2 else 3 end), 0) as rank
+    select coalesce(max(case level when 'province' then 1 when 'prefecture' then 2 else 3 end), 0) as level_rank
     from region
     where code = $region
 ),
@@ -16,7 +16,7 @@ counted as (
     where ($region = '' or m.province_code = $region or m.prefecture_code = $region or m.county_code = $region)
         and m.month >= $start
         and m.month_end <= $end
-        and (not coalesce(m.cover_rank >= p.rank and m.cover_start >= $start and m.cover_end <= $end, false))
+        and (not coalesce(m.cover_rank >= p.level_rank and m.cover_start >= $start and m.cover_end <= $end, false))
 )
 select
     case when count(*) filter (where identified is null) = 0 then coalesce(sum(identified), 0) end as identified,

@@ -6,6 +6,11 @@
 -- Coverage as in sources_reconciliation: a township is covered when it has a township-level centre; a county when it
 -- has a county-level centre (一站式: a county-level one-stop centre). Village-level centres carry only their township,
 -- so villages covered = least(village-level centres, villages) per county (an estimate; villages are demo estimates).
+-- Grid and worker counts read the yearly rollup grid_year (pingan/rollups.py): an imported grid report replaces the
+-- grid records it covers in a sub-region or in the whole place that contains it (a prefecture's report counts in
+-- the total, not in its counties' rows). has_demo: some figure shown is demo data (grid_demo: of the grid counts);
+-- records_demo: the grid records
+-- behind the maps (grid points, densities) hold demo rows.
 with county as (
     select code, province_code, prefecture_code, population
     from region
@@ -13,22 +18,68 @@ with county as (
         and in_scope
         and ($region = '' or province_code = $region or prefecture_code = $region or code = $region)
 ),
-grid_c as (
+grid_rank as (  -- 0 all of China, 1 province, 2 prefecture, 3 county
     select
-        county_code,
-        count(*) as grids,
-        count(*) filter (where grid_type = 'comprehensive') as comprehensive_grids,
-        count(*) filter (where grid_type = 'dedicated') as dedicated_grids,
-        sum(workers_fulltime + workers_parttime) as workers,
-        sum(workers_fulltime) as workers_fulltime,
-        sum(workers_parttime) as workers_parttime,
-        count(*) filter (where workers_fulltime + workers_parttime = 0) as grids_without_worker,
-        sum(residents) as grid_residents,
-        bool_or(source = 'demo') as has_demo,
-    from grid
-    where ($region = '' or province_code = $region or prefecture_code = $region or county_code = $region)
-        and established_year <= $year
+        coalesce((select max(case level when 'province' then 1 when 'prefecture' then 2 else 3 end)
+                  from region where code = $region), 0) as place_rank,
+        case $child_level when 'province' then 1 when 'prefecture' then 2 else 3 end as child_rank,
+),
+grid_rows as (
+    select
+        g.*,
+        case $child_level
+            when 'province' then g.province_code
+            when 'prefecture' then g.prefecture_code
+            else g.county_code
+        end as child_code,
+        g.cover_rank is null or g.cover_rank < k.child_rank as in_child,
+        g.cover_rank is null or g.cover_rank < k.place_rank as in_total,
+    from grid_year as g
+    cross join grid_rank as k
+    where ($region = '' or g.province_code = $region or g.prefecture_code = $region or g.county_code = $region)
+        and g.year = $year
+),
+grid_c as (  -- counties with grid records (the counties a sub-region's population and facilities are summed over)
+    select county_code, bool_or(demo_grids > 0) as has_demo
+    from grid_rows
+    where not is_report and grids > 0
     group by county_code
+),
+grid_b as (  -- grid figures per sub-region and for the whole place, imported reports first
+    select
+        child_code as code,
+        false as is_total,
+        sum(grids) as grids,
+        case when count(*) filter (where comprehensive_grids is null) = 0 then sum(comprehensive_grids) end
+            as comprehensive_grids,
+        case when count(*) filter (where dedicated_grids is null) = 0 then sum(dedicated_grids) end as dedicated_grids,
+        case when count(*) filter (where workers is null) = 0 then sum(workers) end as workers,
+        case when count(*) filter (where workers_fulltime is null) = 0 then sum(workers_fulltime) end
+            as workers_fulltime,
+        case when count(*) filter (where workers_parttime is null) = 0 then sum(workers_parttime) end
+            as workers_parttime,
+        case when count(*) filter (where grids_without_worker is null) = 0 then sum(grids_without_worker) end
+            as grids_without_worker,
+        case when count(*) filter (where grid_residents is null) = 0 then sum(grid_residents) end as grid_residents,
+        bool_or(demo_grids > 0) as has_demo,
+    from grid_rows
+    where in_child and child_code is not null
+    group by child_code
+    union all
+    select
+        null, true,
+        sum(grids),
+        case when count(*) filter (where comprehensive_grids is null) = 0 then sum(comprehensive_grids) end,
+        case when count(*) filter (where dedicated_grids is null) = 0 then sum(dedicated_grids) end,
+        case when count(*) filter (where workers is null) = 0 then sum(workers) end,
+        case when count(*) filter (where workers_fulltime is null) = 0 then sum(workers_fulltime) end,
+        case when count(*) filter (where workers_parttime is null) = 0 then sum(workers_parttime) end,
+        case when count(*) filter (where grids_without_worker is null) = 0 then sum(grids_without_worker) end,
+        case when count(*) filter (where grid_residents is null) = 0 then sum(grid_residents) end,
+        bool_or(demo_grids > 0),
+    from grid_rows
+    where in_total
+    having count(*) > 0
 ),
 facility_c as (
     select
@@ -86,14 +137,6 @@ per_county as (
             else c.code
         end as code,
         c.population,
-        g.grids,
-        g.comprehensive_grids,
-        g.dedicated_grids,
-        g.workers,
-        g.workers_fulltime,
-        g.workers_parttime,
-        g.grids_without_worker,
-        g.grid_residents,
         coalesce(f.centers_prefecture, 0) as centers_prefecture,
         coalesce(f.centers_county, 0) as centers_county,
         coalesce(f.centers_township, 0) as centers_township,
@@ -113,7 +156,8 @@ per_county as (
         coalesce(t.villages, 0) as villages,
         least(coalesce(f.centers_village, 0), coalesce(t.villages, 0)) as villages_with_center,
         least(coalesce(f.centers_village_std, 0), coalesce(t.villages, 0)) as villages_with_std_center,
-        g.has_demo or coalesce(f.has_demo, false) as has_demo,
+        g.has_demo as records_demo,
+        coalesce(f.has_demo, false) as facility_demo,
     from county as c
     join grid_c as g on g.county_code = c.code
     left join facility_c as f on f.county_code = c.code
@@ -124,14 +168,6 @@ by_region as (
         code,
         sum(population) as population,
         count(*) as counties,
-        sum(grids) as grids,
-        sum(comprehensive_grids) as comprehensive_grids,
-        sum(dedicated_grids) as dedicated_grids,
-        sum(workers) as workers,
-        sum(workers_fulltime) as workers_fulltime,
-        sum(workers_parttime) as workers_parttime,
-        sum(grids_without_worker) as grids_without_worker,
-        sum(grid_residents) as grid_residents,
         sum(centers_prefecture) as centers_prefecture,
         sum(centers_county) as centers_county,
         sum(centers_township) as centers_township,
@@ -151,7 +187,8 @@ by_region as (
         sum(villages) as villages,
         sum(villages_with_center) as villages_with_center,
         sum(villages_with_std_center) as villages_with_std_center,
-        bool_or(has_demo) as has_demo,
+        bool_or(records_demo) as records_demo,
+        bool_or(facility_demo) as facility_demo,
         grouping(code) = 1 as is_total,
     from per_county
     group by grouping sets ((code), ())
@@ -165,14 +202,14 @@ select
     r.lat,
     b.population,
     b.counties,
-    b.grids,
-    b.comprehensive_grids,
-    b.dedicated_grids,
-    b.workers,
-    b.workers_fulltime,
-    b.workers_parttime,
-    b.grids_without_worker,
-    b.grid_residents,
+    g.grids,
+    g.comprehensive_grids,
+    g.dedicated_grids,
+    g.workers,
+    g.workers_fulltime,
+    g.workers_parttime,
+    g.grids_without_worker,
+    g.grid_residents,
     b.centers_prefecture,
     b.centers_county,
     b.centers_township,
@@ -192,12 +229,14 @@ select
     b.villages,
     b.villages_with_center,
     b.villages_with_std_center,
-    b.has_demo,
-    10000.0 * b.grids / nullif(b.population, 0) as grids_per_10k,
-    1.0 * b.population / nullif(b.grids, 0) as residents_per_grid,
-    1.0 * b.workers / nullif(b.grids, 0) as workers_per_grid,
-    100.0 * b.workers_fulltime / nullif(b.workers, 0) as grid_worker_fulltime_share,
-    100.0 * b.grids_without_worker / nullif(b.grids, 0) as grid_without_worker_share,
+    g.has_demo or b.facility_demo as has_demo,
+    g.has_demo as grid_demo,  -- the grid and worker counts shown are demo data
+    b.records_demo or b.facility_demo as records_demo,
+    10000.0 * g.grids / nullif(b.population, 0) as grids_per_10k,
+    1.0 * b.population / nullif(g.grids, 0) as residents_per_grid,
+    1.0 * g.workers / nullif(g.grids, 0) as workers_per_grid,
+    100.0 * g.workers_fulltime / nullif(g.workers, 0) as grid_worker_fulltime_share,
+    100.0 * g.grids_without_worker / nullif(g.grids, 0) as grid_without_worker_share,
     100.0 * b.counties_with_center / nullif(b.counties, 0) as center_county_coverage,
     100.0 * b.townships_with_center / nullif(b.townships, 0) as center_township_coverage,
     100.0 * b.villages_with_center / nullif(b.villages, 0) as center_village_coverage,
@@ -206,6 +245,7 @@ select
     100.0 * b.centers_village_std / nullif(b.centers_village, 0) as center_standardized_rate_village,
     100.0 * b.counties_with_onestop / nullif(b.counties, 0) as onestop_coverage,
 from by_region as b
+join grid_b as g on g.is_total = b.is_total and (b.is_total or g.code = b.code)
 left join region as r on r.code = coalesce(b.code, $region)
-where b.grids is not null  -- no grid data at all: no total row either
+where g.grids is not null  -- no grid data at all: no total row either
 order by b.is_total, b.code

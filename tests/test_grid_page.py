@@ -184,3 +184,20 @@ def test_scoped_account_stays_in_its_region(dali_leader):
     assert [b.label for b in at.button if b.key and b.key.startswith("crumb_")] == ["大理州"]   # no way up
     assert len(layer(deck_spec(at), "regions")["data"]["features"]) == 12
     assert len(at.get("download_button")) == 0          # a leader views; exporting needs the analyst role
+
+
+def test_imported_grid_report_on_the_page(warehouse_built, tmp_path, monkeypatch):
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tests" / "bad_files"))
+    import corpus
+
+    from pingan import importer
+
+    monkeypatch.setenv("PINGAN_STATE_DIR", str(corpus.isolated_state(warehouse_built, tmp_path / "state")))
+    data = corpus.csv_bytes("地区,期间,网格总数(个),网格员人数(人)", "大理州,2021,4321,5678")
+    importer.load(importer.validate([importer.Upload.from_bytes("dali.csv", data)]))
+    at = grid_page({"region": "532900", "from": "2021", "to": "2021"})
+    m = metrics(at)
+    assert m["网格总数"] == "4,321个" and m["网格员人数"] == "5,678人"
+    assert any("网格数、网格员数来自导入的报表" in c.value for c in at.caption)

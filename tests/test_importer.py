@@ -537,3 +537,38 @@ def test_survey_report_replaces_the_survey_of_its_place_and_year(state):
         (pl.col("indicator") == "sat_public_safety") & (pl.col("year") == 2022))
     assert trend["positive"][0] == 1950 and trend["sample_size"][0] == 2000
     assert before["sample_size"] != 2000
+
+
+GRID_HEADER = "地区,期间,网格总数(个),综合网格数(个),专属网格数(个),网格员人数(人),专职网格员(人),兼职网格员(人)"
+
+
+def test_grid_report_replaces_the_grid_stock_of_its_place_and_year(state):
+    def summary(region, year=2021):
+        return queries.run("grid_summary", region=region, year=year).row(0, named=True)
+
+    def by_region(region, level):
+        return queries.run("grid_by_region", region=region, child_level=level, year=2021)
+
+    before_city, before_county, before_2022 = summary("532900"), summary("532901"), summary("532900", 2022)
+    before_children = by_region("532900", "county").filter(~pl.col("is_total"))
+    importer.load(validate("g.csv", corpus.csv_bytes(GRID_HEADER, "大理州,2021-06,4000,3500,500,5200,4000,1200")))
+    city = summary("532900")
+    assert (city["grids"], city["workers"], city["has_demo"]) == (4000, 5200, False)
+    assert city["residents"] is None  # reports do not give the residents their grids serve
+    assert summary("532901") == before_county  # the prefecture's report cannot be split into counties
+    assert summary("532900", 2022) == before_2022  # a 2021 report says nothing of 2022
+    yunnan = summary("530000")
+    assert yunnan["has_demo"] is True
+    rows = by_region("532900", "county")
+    total = rows.filter(pl.col("is_total")).row(0, named=True)
+    assert (total["grids"], total["workers"], total["grid_demo"], total["records_demo"]) == (4000, 5200, False, True)
+    assert total["has_demo"] is True  # the centres and other facilities are still demo rows
+    assert rows.filter(~pl.col("is_total")).equals(before_children)  # the counties keep their records
+    prefectures = by_region("530000", "prefecture").filter(pl.col("code") == "532900").row(0, named=True)
+    assert prefectures["grids"] == 4000 and prefectures["grids_per_10k"] == pytest.approx(
+        10000 * 4000 / prefectures["population"])
+    # a county's report inside it counts for the county and the province, not twice for the prefecture
+    importer.load(validate("g2.csv", corpus.csv_bytes(GRID_HEADER, "大理市,2021,600,500,100,700,600,100")))
+    assert summary("532901")["grids"] == 600
+    assert summary("532900")["grids"] == 4000
+    assert summary("530000")["grids"] == yunnan["grids"]

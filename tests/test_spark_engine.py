@@ -149,7 +149,7 @@ def test_spark_variant_file_is_used_when_present(spark_ready, tmp_path, monkeypa
     variant = ("select count(*) as identified, count(accepted_date) as accepted, count(mediated_date) as mediated,"
                " count_if(outcome = 'resolved') as resolved, count(followup_date) as followed_up,"
                " 100.0D * count_if(outcome = 'resolved') / nullif(count(*), 0) as success_rate_pct,"
-               " bool_or(source = 'demo') as has_demo from dispute_case"
+               " bool_or(source = 'demo') as has_demo, 0 as report_rows from dispute_case"
                " where :region in ('', province_code, prefecture_code, county_code)"
                " and identified_date between :start and :end")
     (tmp_path / "disputes_summary.sql").write_text(variant, encoding="utf-8")
