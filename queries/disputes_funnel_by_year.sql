@@ -27,26 +27,36 @@ flagged as (
         and m.month_end <= $end
         and ($category = '' or m.category = $category)
 ),
+agg as (  -- one pass over the rollup: sums per year and per flag pair, with how many rows left a stage blank
+    select
+        case_year, in_year, in_total,
+        sum(identified) as identified, count(*) filter (where identified is null) as identified_blank,
+        sum(accepted) as accepted, count(*) filter (where accepted is null) as accepted_blank,
+        sum(mediated) as mediated, count(*) filter (where mediated is null) as mediated_blank,
+        sum(resolved) as resolved, count(*) filter (where resolved is null) as resolved_blank,
+        sum(followed_up) as followed_up, count(*) filter (where followed_up is null) as followed_up_blank,
+        sum(still_open) as still_open, count(*) filter (where still_open is null) as still_open_blank,
+        bool_or(demo_cases > 0) as has_demo,
+    from flagged
+    where in_year or in_total
+    group by all
+),
 bucket as (
-    select case_year, identified, accepted, mediated, resolved, followed_up, still_open, demo_cases
-    from flagged
-    where in_year
+    select case_year, * exclude (case_year, in_year, in_total) from agg where in_year
     union all
-    select null, identified, accepted, mediated, resolved, followed_up, still_open, demo_cases
-    from flagged
-    where in_total
+    select null, * exclude (case_year, in_year, in_total) from agg where in_total
 )
 select
     case_year,
-    case when count(*) filter (where identified is null) = 0 then coalesce(sum(identified), 0) end as identified,
-    case when count(*) filter (where accepted is null) = 0 then coalesce(sum(accepted), 0) end as accepted,
-    case when count(*) filter (where mediated is null) = 0 then coalesce(sum(mediated), 0) end as mediated,
-    case when count(*) filter (where resolved is null) = 0 then coalesce(sum(resolved), 0) end as resolved,
-    case when count(*) filter (where followed_up is null) = 0 then coalesce(sum(followed_up), 0) end as followed_up,
-    case when count(*) filter (where still_open is null) = 0 then coalesce(sum(still_open), 0) end as still_open,
-    case when count(*) filter (where resolved is null or identified is null) = 0
+    case when sum(identified_blank) = 0 then coalesce(sum(identified), 0) end as identified,
+    case when sum(accepted_blank) = 0 then coalesce(sum(accepted), 0) end as accepted,
+    case when sum(mediated_blank) = 0 then coalesce(sum(mediated), 0) end as mediated,
+    case when sum(resolved_blank) = 0 then coalesce(sum(resolved), 0) end as resolved,
+    case when sum(followed_up_blank) = 0 then coalesce(sum(followed_up), 0) end as followed_up,
+    case when sum(still_open_blank) = 0 then coalesce(sum(still_open), 0) end as still_open,
+    case when sum(resolved_blank) + sum(identified_blank) = 0
         then 100.0 * sum(resolved) / nullif(sum(identified), 0) end as success_rate_pct,
-    coalesce(bool_or(demo_cases > 0), false) as has_demo,
+    coalesce(bool_or(has_demo), false) as has_demo,
 from bucket
 group by case_year
 union all  -- the total row, even when nothing is in scope

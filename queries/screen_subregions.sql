@@ -36,20 +36,33 @@ disputes as (  -- from the monthly rollup, imported reports first (see disputes_
                              and m.cover_start >= $start and m.cover_end <= $end, false))
     group by 1
 ),
-backlog as (
-    select
-        case $child_level when 'province' then province_code
-                          when 'prefecture' then prefecture_code
-                          else county_code end as code,
-        count(*) as open_cases,
-        count(*) filter (where accepted_date <= $as_of - interval 90 day) as open_over_90d,
-    from dispute_case
-    where ($region = '' or province_code = $region or prefecture_code = $region or county_code = $region)
-        and accepted_date is not null
-        and accepted_date <= $as_of
-        and (closed_date is null or closed_date > $as_of)
-        and identified_date >= $as_of - interval 3 year
-    group by 1
+backlog as (  -- open on $as_of: short cases from the daily running count, the rest case by case (rollups.py)
+    select code, sum(open_cases) as open_cases, sum(open_over_90d) as open_over_90d
+    from (
+        select
+            case $child_level when 'province' then province_code
+                              when 'prefecture' then prefecture_code
+                              else county_code end as code,
+            open_short as open_cases,
+            0 as open_over_90d,
+        from dispute_open_daily
+        where ($region = '' or province_code = $region or prefecture_code = $region or county_code = $region)
+            and day = $as_of
+        union all
+        select
+            case $child_level when 'province' then province_code
+                              when 'prefecture' then prefecture_code
+                              else county_code end as code,
+            count(*),
+            count(*) filter (where accepted_date <= $as_of - interval 90 day),
+        from dispute_long_open
+        where ($region = '' or province_code = $region or prefecture_code = $region or county_code = $region)
+            and accepted_date <= $as_of
+            and (closed_date is null or closed_date > $as_of)
+            and identified_date >= $as_of - interval 3 year
+        group by 1
+    )
+    group by code
 ),
 safety as (
     select

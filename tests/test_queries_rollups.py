@@ -174,3 +174,32 @@ def test_source_composition_with_imported_cases_and_reports(warehouse_built, tmp
             row = got.filter(pl.col("fact_table") == "dispute_case").row(0, named=True)
             assert row["rows_imported"] == (30 if region in ("", "620000", "621000", "621002") else 0)
             assert row["rows_total"] == row["rows_demo"] + row["rows_imported"]
+
+
+BACKLOG_FROM_CASES = """
+select
+    case $child_level when 'province' then province_code when 'prefecture' then prefecture_code
+                      else county_code end as code,
+    count(*) as open_cases,
+    count(*) filter (where accepted_date <= $as_of - interval 90 day) as open_over_90d,
+from dispute_case
+where ($region = '' or province_code = $region or prefecture_code = $region or county_code = $region)
+    and accepted_date is not null and accepted_date <= $as_of
+    and (closed_date is null or closed_date > $as_of)
+    and identified_date >= $as_of - interval 3 year
+group by 1
+"""
+
+
+@pytest.mark.parametrize("region, level", [("", "province"), ("530000", "prefecture"), ("532900", "county")])
+@pytest.mark.parametrize("as_of", [date(2022, 12, 31), date(2021, 12, 28), date(2020, 3, 15), date(2017, 2, 1)])
+def test_wall_backlog_from_the_daily_count_equals_the_cases(warehouse_built, region, level, as_of):
+    """screen_subregions reads dispute_open_daily and dispute_long_open; the cases say the same on any day."""
+    params = dict(region=region, child_level=level, year=as_of.year, start=date(as_of.year, 1, 1), end=as_of,
+                  as_of=as_of)
+    wall = queries.run("screen_subregions", **params).filter(pl.col("open_cases") > 0)
+    cases = _run_sql(BACKLOG_FROM_CASES, dict(region=region, child_level=level, as_of=as_of))
+    got = sorted(wall.select("code", "open_cases", "open_over_90d").rows())
+    want = sorted(cases.rows())
+    assert got == [r for r in want if r[0] in set(wall["code"])] and len(got) == len(want)
+    assert sum(r[1] for r in want) > 0 or as_of.year == 2017
