@@ -21,23 +21,24 @@ fig_county as (  -- the counties each figure's place covers
         on r.level = 'county'
         and f.region_code in (r.province_code, r.prefecture_code, r.code)
 ),
-grid_v as (
+grid_v as (  -- the grid records' stock at the end of the figure's last year (grid_year, record rows)
     select
         f.figure_id,
         case f.indicator
-            when 'grid_count' then count(*)
-            when 'grid_comprehensive_count' then count(*) filter (where g.grid_type = 'comprehensive')
-            when 'grid_dedicated_count' then count(*) filter (where g.grid_type = 'dedicated')
-            when 'grid_worker_count' then sum(g.workers_fulltime + g.workers_parttime)
+            when 'grid_count' then sum(g.grids)
+            when 'grid_comprehensive_count' then sum(g.comprehensive_grids)
+            when 'grid_dedicated_count' then sum(g.dedicated_grids)
+            when 'grid_worker_count' then sum(g.workers)
             when 'grid_worker_fulltime' then sum(g.workers_fulltime)
             when 'grid_worker_parttime' then sum(g.workers_parttime)
         end as warehouse_value,
     from fig as f
     join fig_county as fc on fc.figure_id = f.figure_id
-    join grid as g on g.county_code = fc.county_code and g.established_year <= f.end_year
+    join grid_year as g on g.county_code = fc.county_code and g.year = f.end_year and not g.is_report
     where f.indicator in ('grid_count', 'grid_comprehensive_count', 'grid_dedicated_count',
                           'grid_worker_count', 'grid_worker_fulltime', 'grid_worker_parttime')
     group by f.figure_id, f.indicator
+    having sum(g.grids) > 0
 ),
 facility_v as (
     select
@@ -89,19 +90,20 @@ onestop_cov as (
     where f.indicator = 'onestop_coverage'
     group by f.figure_id
 ),
-dispute_year as (
+dispute_year as (  -- the case records' monthly rollup (dispute_month record rows); figures' periods are whole months
     select
         f.figure_id,
-        year(d.identified_date) as yr,
-        count(*) as identified,
-        count(d.accepted_date) as accepted,
-        count(d.mediated_date) as mediated,
-        count(*) filter (where d.outcome = 'resolved') as resolved,
+        year(d.month) as yr,
+        sum(d.identified) as identified,
+        sum(d.accepted) as accepted,
+        sum(d.mediated) as mediated,
+        sum(d.resolved) as resolved,
     from fig as f
     join fig_county as fc on fc.figure_id = f.figure_id
-    join dispute_case as d
+    join dispute_month as d
         on d.county_code = fc.county_code
-        and d.identified_date between f.period_start and f.period_end
+        and d.month between f.period_start and f.period_end
+        and not d.is_report
     where f.indicator like 'dispute_%'
     group by f.figure_id, yr
 ),
