@@ -331,7 +331,8 @@ order by c.province_code, c.prefecture_code, c.county_code, d.day
 
 DISPUTE_LONG_OPEN = """
 create or replace table dispute_long_open as
-select province_code, prefecture_code, county_code, category, identified_date, accepted_date, closed_date, source
+select case_id, province_code, prefecture_code, county_code, grid_id, category, channel, identified_date,
+       accepted_date, mediated_date, closed_date, source
 from dispute_case
 where accepted_date is not null
     and (closed_date is null or closed_date - identified_date > 90)
@@ -423,7 +424,7 @@ where t.rowid = c.id
 
 
 # Bump when a derived table's definition changes: snapshots written with another version are upgraded at start.
-VERSION = "6"
+VERSION = "7"
 
 
 def refresh(con: duckdb.DuckDBPyConnection) -> dict[str, float]:

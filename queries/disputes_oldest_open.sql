@@ -3,23 +3,40 @@
 -- params: $region (six-digit code or ''), $as_of (date: end of the chosen period, at most the data's as-of date),
 --         $category (category code or '' = all)
 -- Same definition of "open" as disputes_backlog_by_county. date − date = days (DuckDB, PostgreSQL).
-with open_cases as (
-    select
-        case_id,
-        county_code,
-        grid_id,
-        category,
-        channel,
-        identified_date,
-        accepted_date,
-        mediated_date,
-        $as_of - accepted_date as age_days,
-    from dispute_case
+-- Read from dispute_long_open first (rollups.py: cases closed more than 90 days after registration, or never): a case
+-- open on $as_of for more than 90 days is one of them, and older than any other open case. Only when fewer than
+-- 500 of them are over 90 days old does the query read the other cases (a hash join on an empty side: no scan).
+with long_open as (
+    select case_id, county_code, grid_id, category, channel, identified_date, accepted_date, mediated_date,
+    from dispute_long_open
     where ($region = '' or province_code = $region or prefecture_code = $region or county_code = $region)
         and identified_date <= $as_of
         and accepted_date <= $as_of
         and (closed_date is null or closed_date > $as_of)
         and ($category = '' or category = $category)
+),
+short_needed as (  -- one row when the long-open cases over 90 days old do not fill the list
+    select 1 as needed
+    from long_open
+    having count(*) filter (where accepted_date <= $as_of - interval 90 day) < 500
+),
+candidates as (
+    select * from long_open
+    union all
+    select d.case_id, d.county_code, d.grid_id, d.category, d.channel, d.identified_date, d.accepted_date,
+           d.mediated_date,
+    from dispute_case as d
+    join short_needed as n on n.needed = 1
+    where ($region = '' or d.province_code = $region or d.prefecture_code = $region or d.county_code = $region)
+        and d.identified_date <= $as_of
+        and d.accepted_date <= $as_of
+        and d.closed_date > $as_of
+        and d.closed_date - d.identified_date <= 90
+        and ($category = '' or d.category = $category)
+),
+open_cases as (
+    select *, $as_of - accepted_date as age_days,
+    from candidates
     order by accepted_date, case_id
     limit 500
 )
