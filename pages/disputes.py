@@ -251,12 +251,13 @@ cmp_period = P.previous() if cmp == "previous" else P.year_ago() if cmp == "year
 place = scope.name if zh else short.get(scope.region, scope.name)  # chart titles: short names in English
 cmp_name = short.get(cmp_region, place) if cmp_region != scope.region else place
 
-with st.spinner(tx("loading")):
-    fy = queries.run("disputes_funnel_by_year", region=scope.region, start=P.start, end=P.end, category=category)
-    prev = queries.run("disputes_funnel_by_year", region=scope.region, start=P.previous().start,
-                       end=P.previous().end, category=category)
-    other = queries.run("disputes_funnel_by_year", region=cmp_region, start=cmp_period.start, end=cmp_period.end,
-                        category=category)
+with st.spinner(tx("loading")):  # side by side (queries.run_many): a first view waits for the slowest, not the sum
+    fy, prev, other = queries.run_many([
+        ("disputes_funnel_by_year", dict(region=scope.region, start=P.start, end=P.end, category=category)),
+        ("disputes_funnel_by_year", dict(region=scope.region, start=P.previous().start, end=P.previous().end,
+                                         category=category)),
+        ("disputes_funnel_by_year", dict(region=cmp_region, start=cmp_period.start, end=cmp_period.end,
+                                         category=category))])
 total = fy.filter(pl.col("case_year").is_null()).row(0, named=True)
 before = prev.filter(pl.col("case_year").is_null()).row(0, named=True)
 other_total = other.filter(pl.col("case_year").is_null()).row(0, named=True)
@@ -307,11 +308,16 @@ def published_text(v, unit: str, qualifier: str, decimals: int) -> str:
     return f"{fmt.count_zh(v)}{qual}{unit}" if zh else f"{fmt.count_en(v)} {qual}".strip()
 
 
+def published_checks(keys: list[tuple[str, date, date]]) -> list[pl.DataFrame]:
+    """Published figures beside the warehouse for each (place, start, end), fetched side by side."""
+    frames = queries.run_many([("disputes_published_figures", dict(region=r, start=a, end=b)) for r, a, b in keys])
+    return [df.with_columns(pl.struct("published_value", "unit", "qualifier", "decimals").map_elements(
+        lambda s: published_text(s["published_value"], s["unit"], s["qualifier"], s["decimals"]),
+        return_dtype=pl.Utf8).alias("published_text")) for df in frames]
+
+
 def published_check(region: str, start: date, end: date) -> pl.DataFrame:
-    return queries.run("disputes_published_figures", region=region, start=start, end=end).with_columns(
-        pl.struct("published_value", "unit", "qualifier", "decimals").map_elements(
-            lambda s: published_text(s["published_value"], s["unit"], s["qualifier"], s["decimals"]),
-            return_dtype=pl.Utf8).alias("published_text"))
+    return published_checks([(region, start, end)])[0]
 
 
 published = queries.run("disputes_published_list", region="")  # every figure the account may see
@@ -352,8 +358,8 @@ with st.expander(tx("definitions")):
         st.warning(tx("catalog_mismatch", rate=ind_name("dispute_success_rate")), icon="⚠️")
     rates = published.filter((pl.col("indicator") == "dispute_success_rate")
                              & (pl.col("period_start") >= date(scope.first_year, 1, 1)))
-    checks = [published_check(r, a, b) for r, a, b in rates.select("region_code", "period_start", "period_end")
-              .unique(maintain_order=True).iter_rows()]
+    checks = published_checks(list(rates.select("region_code", "period_start", "period_end")
+                                   .unique(maintain_order=True).iter_rows()))
     evidence = pl.concat(checks).filter(
         (pl.col("indicator") == "dispute_success_rate") & pl.col("rate_over_identified_pct").is_not_null()
     ).with_columns((pl.col("period_start").dt.strftime("%Y-%m") + " — " + pl.col("period_end").dt.strftime("%Y-%m"))
@@ -439,10 +445,14 @@ if records_demo and not total["has_demo"]:
 months_back = P.end.year * 12 + P.end.month - 12  # the trend shows at least the twelve months up to the end
 trend_start = min(P.start, date(months_back // 12, months_back % 12 + 1, 1))
 with st.spinner(tx("loading")):
-    by_chan = queries.run("disputes_by_channel", region=scope.region, start=P.start, end=P.end, category=category)
-    days = queries.run("disputes_days_to_resolve", region=scope.region, start=P.start, end=P.end, category=category)
-    trend = queries.run("disputes_monthly_trend", region=scope.region, start=trend_start, end=P.end,
-                        ya_start=date(trend_start.year - 1, trend_start.month, 1), category=category)
+    by_chan, days, trend, backlog, oldest = queries.run_many([
+        ("disputes_by_channel", dict(region=scope.region, start=P.start, end=P.end, category=category)),
+        ("disputes_days_to_resolve", dict(region=scope.region, start=P.start, end=P.end, category=category)),
+        ("disputes_monthly_trend", dict(region=scope.region, start=trend_start, end=P.end,
+                                        ya_start=date(trend_start.year - 1, trend_start.month, 1),
+                                        category=category)),
+        ("disputes_backlog_by_county", dict(region=scope.region, as_of=as_of, category=category)),
+        ("disputes_oldest_open", dict(region=scope.region, as_of=as_of, category=category))])
 name_col = "name_en" if lang == "en" else "name_zh"
 c1, c2 = st.columns(2)
 growing = by_cat.filter(pl.col("yoy_pct") > 0).sort("yoy_pct", descending=True)
@@ -498,9 +508,7 @@ st.caption(tx("days_note") + " " + ind_name("dispute_median_days") + ":" + catal
                         if catalog["dispute_median_days"]["target"] is not None and zh else ""))
 
 asof_text = fmt.date_zh(as_of) if zh else as_of.isoformat()
-with st.spinner(tx("loading")):
-    backlog = queries.run("disputes_backlog_by_county", region=scope.region, as_of=as_of, category=category)
-    oldest = queries.run("disputes_oldest_open", region=scope.region, as_of=as_of, category=category)
+# backlog and oldest open cases were fetched with the composition above (one run_many)
 st.markdown(f"**{tx('backlog_asof', d=asof_text)}**")
 if backlog.height == 0:
     st.info(tx("no_backlog", d=asof_text))

@@ -118,23 +118,25 @@ def _load(opt: dict) -> dict:
     region = opt["region"]
     level, child = _level(opt["row"])
     data = {"as_of": as_of, "year": year, "level": level, "child": child}
-    data["grid"] = [queries.run("grid_summary", region=region, year=y).row(0, named=True) for y in (year, year - 1)]
-    data["disputes"] = [queries.run("disputes_summary", region=region, start=p.start, end=p.end).row(0, named=True)
-                        for p in (cur, prev)]
-    data["antigang"] = [{r["indicator"]: r["value"] for r in queries.run(
-        "antigang_summary", region=region, first_year=y, last_year=y).iter_rows(named=True)} for y in (year, year - 1)]
-    data["survey"] = [{r["indicator"]: r["rate_pct"] for r in queries.run(
-        "satisfaction_summary", region=region, year=y).iter_rows(named=True)} for y in (year, year - 1)]
-    data["catalog"] = {r["code"]: r for r in queries.run("meta_indicators").iter_rows(named=True)}
     start24 = date(year - 1, 1, 1)
-    data["trend"] = queries.run("screen_dispute_trend", region=region, start=start24, end=as_of)
+    calls = ([("grid_summary", dict(region=region, year=y)) for y in (year, year - 1)]
+             + [("disputes_summary", dict(region=region, start=p.start, end=p.end)) for p in (cur, prev)]
+             + [("antigang_summary", dict(region=region, first_year=y, last_year=y)) for y in (year, year - 1)]
+             + [("satisfaction_summary", dict(region=region, year=y)) for y in (year, year - 1)]
+             + [("meta_indicators", {}), ("screen_dispute_trend", dict(region=region, start=start24, end=as_of))])
     if child:
-        data["subs"] = queries.run("screen_subregions", region=region, child_level=child, start=cur.start,
-                                   end=cur.end, year=year, as_of=as_of)
-        data["subs_prev"] = queries.run("screen_subregions", region=region, child_level=child, start=prev.start,
-                                        end=prev.end, year=year - 1, as_of=prev.end)
-    else:
-        data["subs"] = data["subs_prev"] = None
+        calls += [("screen_subregions", dict(region=region, child_level=child, start=cur.start, end=cur.end,
+                                             year=year, as_of=as_of)),
+                  ("screen_subregions", dict(region=region, child_level=child, start=prev.start, end=prev.end,
+                                             year=year - 1, as_of=prev.end))]
+    got = queries.run_many(calls)  # side by side: the wall's refresh waits for the slowest query, not the sum
+    data["grid"] = [df.row(0, named=True) for df in got[0:2]]
+    data["disputes"] = [df.row(0, named=True) for df in got[2:4]]
+    data["antigang"] = [{r["indicator"]: r["value"] for r in df.iter_rows(named=True)} for df in got[4:6]]
+    data["survey"] = [{r["indicator"]: r["rate_pct"] for r in df.iter_rows(named=True)} for df in got[6:8]]
+    data["catalog"] = {r["code"]: r for r in got[8].iter_rows(named=True)}
+    data["trend"] = got[9]
+    data["subs"], data["subs_prev"] = (got[10], got[11]) if child else (None, None)
     data["has_demo"] = bool(data["grid"][0]["has_demo"] or data["disputes"][0]["has_demo"])
     data["loaded_at"] = datetime.now()
     return data

@@ -310,11 +310,21 @@ class Recorder:
             finally:
                 self.calls.append(Call(name, dict(params), (time.perf_counter() - t0) * 1000))
 
-        queries.run = recorded
+        original_many = queries.run_many
+
+        def recorded_many(calls):
+            t0 = time.perf_counter()
+            try:
+                return original_many(calls)
+            finally:  # side by side: each call is charged its share of the batch's wall time
+                share = (time.perf_counter() - t0) * 1000 / max(len(calls), 1)
+                self.calls.extend(Call(name, dict(params), share) for name, params in calls)
+
+        queries.run, queries.run_many = recorded, recorded_many
         try:
             yield original
         finally:
-            queries.run = original
+            queries.run, queries.run_many = original, original_many
 
     def take(self) -> list[Call]:
         out, self.calls = self.calls, []

@@ -61,7 +61,7 @@ backlog as (  -- open on $as_of: short cases from the daily running count, the r
             and (closed_date is null or closed_date > $as_of)
             and identified_date >= $as_of - interval 3 year
         group by 1
-    )
+    ) as open_parts
     group by code
 ),
 safety as (

@@ -129,3 +129,15 @@ def test_combos_cover_scopes_and_periods():
         {"from": "2022", "to": "2022", "region": "532900"}
     assert date(2022, 1, 1).isoformat() in bench._params_text({"start": date(2022, 1, 1)})
     assert (ROOT / "app.py").exists()
+
+
+def test_import_benchmark_runs_at_ci_size(warehouse_built):
+    """`python -m pingan.bench_import` (1,000,000 rows at default scale for issue 9) cannot rot: 3,000 rows here."""
+    from pingan import bench_import
+
+    state = warehouse_built.parent.parent
+    before = (state / "warehouse" / "CURRENT").read_text(encoding="utf-8")
+    r = bench_import.run(3_000, state)
+    assert r["rows_loaded"] == 3_000 and r["validate_s"] >= 0 and r["load_s"] > 0
+    assert [s["step"] for s in r["steps"]][-1] == "导入完成"
+    assert (state / "warehouse" / "CURRENT").read_text(encoding="utf-8") == before  # the copy was written, not it

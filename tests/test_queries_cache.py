@@ -94,3 +94,42 @@ def test_a_failed_run_is_not_cached_and_does_not_block_the_next(counted, monkeyp
         queries.run("meta_indicators")
     assert not queries._inflight and not queries._cache
     assert queries.run("meta_indicators").height > 0
+
+
+def test_run_many_gives_what_run_gives_in_order_and_caches(counted):
+    from datetime import date
+
+    calls = [("disputes_summary", dict(region=r, start=date(2022, 1, 1), end=date(2022, 12, 31)))
+             for r in ("", "530000", "532900", "532901")] + [("meta_indicators", {})]
+    many = queries.run_many(calls)
+    assert sorted(counted) == sorted(name for name, _ in calls)
+    for (name, params), df in zip(calls, many):
+        assert queries.run(name, **params) is df  # served from the cache, in the order asked
+    assert len(counted) == len(calls)
+
+
+def test_run_many_checks_the_account_scope_in_the_callers_thread(counted):
+    """Workers run outside the session: the scope is applied before they start, from the caller's account."""
+    from datetime import date
+
+    from pingan import auth
+
+    seen = threading.local()
+    auth.set_provider(lambda: getattr(seen, "account", None))
+    try:
+        seen.account = auth.Account("dali", "viewer", "532900")
+        out = queries.run_many([("disputes_summary", dict(region="", start=date(2022, 1, 1), end=date(2022, 12, 31))),
+                                ("meta_indicators", {})])
+        dali = queries.run("disputes_summary", region="532900", start=date(2022, 1, 1), end=date(2022, 12, 31))
+        assert out[0]["identified"][0] == dali["identified"][0]  # '' was pinned to the account's region
+        with pytest.raises(queries.ScopeError):
+            queries.run_many([("meta_indicators", {}),
+                              ("disputes_summary", dict(region="530100", start=date(2022, 1, 1),
+                                                        end=date(2022, 12, 31)))])
+    finally:
+        auth.set_provider(None)
+
+
+def test_run_many_raises_the_first_failure(counted):
+    with pytest.raises(queries.QueryError):
+        queries.run_many([("meta_indicators", {}), ("no_such_query", {})])
