@@ -57,6 +57,7 @@ def run(rows: int, state: Path, out: Path | None = None, year: int = 2022) -> di
         folder = corpus.isolated_state(snapshot, tmp / "state")
         copy_s = time.perf_counter() - t0
         path = corpus.make_cases_csv(tmp / f"cases_{rows}.csv", rows, counties, year=year)
+        file_mb = round(path.stat().st_size / 2**20, 1)
         os.environ["PINGAN_STATE_DIR"] = str(folder)
         try:
             from . import importer, queries, warehouse
@@ -88,8 +89,8 @@ def run(rows: int, state: Path, out: Path | None = None, year: int = 2022) -> di
             else:
                 os.environ["PINGAN_STATE_DIR"] = previous
     result = {
-        "at": datetime.now().isoformat(timespec="seconds"), "rows": rows, "file_mb": round(path.stat().st_size / 2**20, 1)
-        if path.exists() else None, "counties": counties, "snapshot": snapshot.name,
+        "at": datetime.now().isoformat(timespec="seconds"), "rows": rows, "file_mb": file_mb,
+        "counties": counties, "snapshot": snapshot.name,
         "snapshot_copy_s": round(copy_s, 1), "validate_s": round(validate_s, 1), "load_s": round(load_s, 1),
         "total_s": round(total_s, 1), "target_s": TARGET_S, "met": total_s < TARGET_S,
         "rows_loaded": imported, "demo_rows_replaced": entry["demo_rows_replaced"],

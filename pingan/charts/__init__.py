@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import plotly.graph_objects as go
+import plotly.io as pio
 
 # System CJK fonts only (no web fonts: the users' network is air-gapped).
 FONT_FAMILY = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, WenQuanYi Micro Hei, sans-serif"
@@ -11,20 +12,27 @@ SEQUENTIAL = "Blues"
 GOOD, BAD, NEUTRAL, TARGET = "#009E73", "#D55E00", "#7f8c8d", "#444444"
 
 
+# The house style as a plotly template (plotly's default one, which the charts were designed on, plus ours),
+# registered once and made the default: every new figure starts from it at no cost, where setting the dozen layout
+# properties on each figure cost plotly about 12 ms of validation a chart (ten charts on the disputes page).
+TEMPLATE = go.layout.Template(pio.templates["plotly"])
+TEMPLATE.layout.update({
+    "font": {"family": FONT_FAMILY, "size": 13},
+    "title": {"x": 0, "xanchor": "left", "font": {"size": 16}},
+    "margin": {"l": 10, "r": 10, "t": 60, "b": 10},
+    "plot_bgcolor": "white",
+    "paper_bgcolor": "white",
+    "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
+    "hoverlabel": {"font": {"family": FONT_FAMILY}},
+    "separators": ".,",
+    "xaxis": {"showgrid": False, "zeroline": False},
+    "yaxis": {"gridcolor": "#eeeeee", "zeroline": False},
+})
+pio.templates["pingan"] = TEMPLATE
+pio.templates.default = "pingan"
+
+
 def style(fig: go.Figure, title: str, *, height: int = 420, legend: bool = True) -> go.Figure:
-    """Title as a sentence, system CJK font, quiet grid, legend on top."""
-    fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}},
-        font={"family": FONT_FAMILY, "size": 13},
-        height=height,
-        margin={"l": 10, "r": 10, "t": 60, "b": 10},
-        plot_bgcolor="white",
-        paper_bgcolor="white",
-        showlegend=legend,
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0, "title": None},
-        hoverlabel={"font": {"family": FONT_FAMILY}},
-        separators=".,",
-    )
-    fig.update_xaxes(showgrid=False, zeroline=False)
-    fig.update_yaxes(gridcolor="#eeeeee", zeroline=False)
+    """Title as a sentence, system CJK font, quiet grid, legend on top (the default TEMPLATE), at a height."""
+    fig.update_layout(title_text=title, height=height, showlegend=legend)
     return fig
