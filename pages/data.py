@@ -73,9 +73,14 @@ TEXT = {
                                                          "I confirm: viewers will see the chosen snapshot's data"),
     "rollback": ("回滚", "Roll back"), "rolled": ("已回滚到 {snap}。", "Rolled back to {snap}."),
     "only_one": ("只有一个快照,无可回滚。", "Only one snapshot: nothing to roll back to."),
-    "src_intro": ("{place} · {period}:各事实表中演示数据与导入数据的行数。导入的行替换同地区、同期间的演示数据;"
-                  "全部为导入数据的页面不再显示“演示数据”标记。",
-                  "{place} · {period}: rows of each fact table that are demo data and that were imported."),
+    "src_intro": ("{place} · {period}:各事实表中演示数据与导入数据的行数。导入的案件明细替换同县同月的演示案件;"
+                  "导入的汇总报表在包含它的统计范围里代替它所覆盖的县和月份(如大理州2022年的报表就是大理州2022年的数字,"
+                  "但不能拆成大理市,也不能拆成上半年,那些仍按原有记录统计);全部为导入数据的页面不再显示“演示数据”标记。",
+                  "{place} · {period}: rows of each fact table that are demo data and that were imported. Imported "
+                  "cases replace the demo cases of the same county and month; an imported report stands for the "
+                  "counties and months it covers in every total that contains it (大理州's 2022 report is 大理州's "
+                  "2022, but cannot be split into 大理市 or into the first half, which keep their records). Pages "
+                  "showing only imported data lose the demo badge."),
     "fact_table": ("数据表", "Fact table"), "rows_total": ("行数", "Rows"), "rows_demo": ("演示数据(行)", "Demo rows"),
     "rows_imported": ("导入数据(行)", "Imported rows"), "real_share": ("导入占比", "Imported share"),
 }
