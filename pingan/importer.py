@@ -1565,10 +1565,16 @@ def rollback(name: str, who: str | None = None, via: str = "page") -> dict:
     """Make an earlier snapshot current again and record it in the load history."""
     previous = warehouse.current_name()
     warehouse.rollback(name)
+    # A snapshot written before the current derived tables (pingan/rollups.py) gets them at once, in a new
+    # snapshot holding the same facts: the pages read them, and a running server would not upgrade it itself.
+    upgraded = warehouse.ensure()
+    current = warehouse.current_name()
     entry = {"action": "rollback", "status": "loaded", "load_id": "",
              "at": datetime.now().isoformat(timespec="seconds"),
-             "who": who or loads.who(), "via": via, "snapshot": name, "previous_snapshot": previous, "files": [],
-             "message": f"回滚到 {name}"}
+             "who": who or loads.who(), "via": via, "snapshot": current, "previous_snapshot": previous, "files": [],
+             "message": f"回滚到 {name}" + (f"(补建汇总表后为 {current})" if current != name else "")}
+    if upgraded:
+        entry["upgraded"] = upgraded
     loads.record(entry)
     audit.record(entry["who"], "rollback", {"snapshot": name, "previous_snapshot": previous, "via": via})
     return entry

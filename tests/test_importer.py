@@ -329,6 +329,26 @@ def test_rollback_restores_the_previous_snapshot_and_is_recorded(state):
         importer.rollback("snap-does-not-exist.duckdb")
 
 
+def test_rollback_to_a_snapshot_older_than_the_derived_tables_upgrades_it(state):
+    import shutil
+
+    import duckdb
+
+    current = warehouse.current_path()
+    old = current.with_name("snap-20200101T000000000000-1.duckdb")
+    shutil.copyfile(current, old)
+    con = duckdb.connect(str(old))
+    con.execute("drop table dispute_month")
+    con.execute("delete from build_info where key = 'derived_version'")
+    con.close()
+    before = queries.run("disputes_summary", region="640000", start=date(2021, 1, 1), end=date(2021, 12, 31))
+    entry = importer.rollback(old.name, who="admin")
+    assert entry["snapshot"] == warehouse.current_name() != old.name and "补建汇总表" in entry["message"]
+    queries.clear_cache()
+    after = queries.run("disputes_summary", region="640000", start=date(2021, 1, 1), end=date(2021, 12, 31))
+    assert after.equals(before)
+
+
 def test_old_snapshots_are_pruned_to_the_setting(state, monkeypatch):
     monkeypatch.setenv("PINGAN_SNAPSHOTS_KEPT", "2")
     for i, row in enumerate(corpus.AGG_ROWS):
