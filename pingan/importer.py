@@ -1286,6 +1286,25 @@ def check_yearly(obs: pl.DataFrame, problems: _Problems) -> None:
             pl.lit(what), pl.col("period")))
 
 
+def check_derived_totals(obs: pl.DataFrame, problems: _Problems) -> None:
+    """Anti-gang sums (集团+团伙, 合计) shown on the pages are added up from their parts: a total given without all
+    of its parts is kept but shows nowhere, and the user should know."""
+    if obs.height == 0:
+        return
+    given = obs.filter(pl.col("value").is_not_null())
+    for total, parts in SUM_RULES.items():
+        if not total.startswith("ag_"):
+            continue
+        rows = given.group_by(ROW_KEYS).agg(pl.col("indicator"), pl.col("header").filter(
+            pl.col("indicator") == total).first().alias("total_header"), pl.col("raw").filter(
+            pl.col("indicator") == total).first().alias("total_raw"))
+        lacking = rows.filter(pl.col("indicator").list.contains(total)
+                              & ~pl.all_horizontal(pl.col("indicator").list.contains(p) for p in parts))
+        problems.add_frame(lacking, pl.col("total_header"), pl.col("total_raw"), pl.format(
+            "合计类指标只用于核对:页面上的“{}”由各分项相加,这一行没有填全分项,导入后不会显示;请同时填写分项",
+            pl.col("total_header")), "warning")
+
+
 def check_overlaps(obs: pl.DataFrame, ref: Reference, problems: _Problems) -> None:
     """Reports must nest or be disjoint, within the file and with what was imported before (pingan/rollups.py).
 
@@ -1410,6 +1429,7 @@ def validate(uploads: list[Upload], progress=None, today: date | None = None) ->
         progress(0.9, "与数据仓库核对")
     check_existing(obs, cases, files, problems)
     check_yearly(obs, problems)
+    check_derived_totals(obs, problems)
     check_overlaps(obs, ref, problems)
     report = Report(snapshot, files, problems.frame(), obs, cases, raw, counts)
     for info in files:

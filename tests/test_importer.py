@@ -592,3 +592,12 @@ def test_grid_report_replaces_the_grid_stock_of_its_place_and_year(state):
     assert summary("532901")["grids"] == 600
     assert summary("532900")["grids"] == 4000
     assert summary("530000")["grids"] == yunnan["grids"]
+
+
+def test_an_anti_gang_total_without_its_parts_is_loaded_with_a_warning(state):
+    report = validate("t.csv", corpus.csv_bytes("地区,期间,打掉涉黑涉恶团伙合计(个)", "大理州,2021,99"))
+    warn = report.problems.filter(pl.col("severity") == "warning")
+    assert report.errors == 0 and warn.height == 1 and "由各分项相加" in warn["reason"][0]
+    with_parts = validate("p.csv", corpus.csv_bytes("地区,期间,打掉涉黑组织(个),打掉涉恶犯罪集团(个),打掉涉恶团伙(个),"
+                                                    "打掉涉黑涉恶团伙合计(个)", "大理州,2021,1,2,3,6"))
+    assert with_parts.problems.height == 0
