@@ -34,6 +34,7 @@ if __name__ != "__main__":
     from pingan import startup
 
     startup.check_or_exit()
+    startup.navigation_only()
     startup.build_in_background(prewarm_after=True)
     app = st.App(__file__)
 else:

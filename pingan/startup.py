@@ -29,6 +29,19 @@ def check_or_exit(address: str | None = None) -> None:
         sys.exit(2)
 
 
+def navigation_only() -> None:
+    """Make Streamlit treat pages/ as this app's st.navigation pages from the first request on.
+
+    Until some session has run app.py (which calls st.navigation), Streamlit takes a folder named pages/ beside
+    the main script for a multipage app of the old kind, and serves a deep link such as /grid or /screen by running
+    that file alone: no login, no account scope, no wide layout (seen on a fresh server; Streamlit #9992). The wall
+    reloading /screen?token=… after a restart is exactly such a first request. st.navigation itself sets this same
+    class attribute; setting it at start-up closes the window."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    PagesManager.uses_pages_directory = False
+
+
 def build_in_background(prewarm_after: bool = False) -> threading.Thread:
     """Build the warehouse while the server starts, so the first visitor waits less (sessions wait on
     the same build lock, with a spinner); with `prewarm_after`, the same thread then pre-warms (see prewarm)."""

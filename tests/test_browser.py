@@ -157,3 +157,43 @@ def test_wall_refreshes_rotates_and_keeps_its_memory(server, browser):
     assert len(figures) == 1, figures        # and the headline figure stayed put
     assert _rss_kb(pid) - rss_start < 60_000  # kB: no growth beyond noise over ~8 refreshes
     page.close()
+
+
+def test_a_deep_link_as_the_first_request_of_a_fresh_server_goes_through_the_login(warehouse_built, browser,
+                                                                                      tmp_path):
+    """Streamlit #9992: before any session has run app.py, /screen or /grid ran that page file alone (no login).
+    A wall reloading /screen after a restart is such a first request; app.py's start-up now closes the window."""
+    import shutil
+
+    state = tmp_path / "state"
+    (state / "warehouse").mkdir(parents=True)
+    shutil.copyfile(warehouse_built, state / "warehouse" / warehouse_built.name)
+    (state / "warehouse" / "CURRENT").write_text(warehouse_built.name, encoding="utf-8")
+    env = dict(os.environ, PINGAN_STATE_DIR=str(state))
+    subprocess.run([sys.executable, "-m", "pingan.auth", "add", "chief", "--role", "admin", "--password-stdin"],
+                   input="a-long-pass-phrase-1\n", text=True, env=env, cwd=ROOT, check=True, capture_output=True)
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+         "--server.headless", "true", "--server.address", "127.0.0.1"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                    if r.read().strip() == b"ok":
+                        break
+            except OSError:
+                time.sleep(0.3)
+        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        page.goto(url + "/grid?region=532900", wait_until="load")  # the very first request: a deep link
+        page.wait_for_selector("input[type='password']", timeout=60_000)
+        body = page.inner_text("body")
+        assert "网格覆盖与综治中心建设" not in body  # the grid page did not run without a login
+        assert page.locator("[data-testid='stMetric']").count() == 0
+        page.close()
+    finally:
+        proc.terminate()
+        proc.wait(10)
