@@ -27,27 +27,30 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(warehouse_built):
+def _start_server(env: dict) -> tuple[subprocess.Popen, str]:
+    """`streamlit run app.py` on a free loopback port; returns once its health check answers."""
     port = _free_port()
-    env = dict(os.environ)
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
          "--server.headless", "true", "--server.address", "127.0.0.1"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    _PIDS[url] = proc.pid
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
             with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
                 if r.read().strip() == b"ok":
-                    break
+                    return proc, url
         except OSError:
             time.sleep(0.3)
-    else:
-        proc.kill()
-        raise RuntimeError("streamlit did not start")
+    proc.kill()
+    raise RuntimeError("streamlit did not start")
+
+
+@pytest.fixture(scope="module")
+def server(warehouse_built):
+    proc, url = _start_server(dict(os.environ))
+    _PIDS[url] = proc.pid
     yield url
     proc.terminate()
     proc.wait(10)
@@ -172,21 +175,8 @@ def test_a_deep_link_as_the_first_request_of_a_fresh_server_goes_through_the_log
     env = dict(os.environ, PINGAN_STATE_DIR=str(state))
     subprocess.run([sys.executable, "-m", "pingan.auth", "add", "chief", "--role", "admin", "--password-stdin"],
                    input="a-long-pass-phrase-1\n", text=True, env=env, cwd=ROOT, check=True, capture_output=True)
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-         "--server.headless", "true", "--server.address", "127.0.0.1"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
+    proc, url = _start_server(env)
     try:
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                    if r.read().strip() == b"ok":
-                        break
-            except OSError:
-                time.sleep(0.3)
         page = browser.new_page(viewport={"width": 1440, "height": 900})
         page.goto(url + "/grid?region=532900", wait_until="load")  # the very first request: a deep link
         page.wait_for_selector("input[type='password']", timeout=60_000)
