@@ -103,9 +103,7 @@ def check(path: Path) -> None:
     if not path.exists():
         raise WarehouseMissing(f"数据仓库文件不存在:{path.name}")
     try:
-        with _lock:
-            open_here = _conn is not None and _conn_name == path.name and path.parent == snapshot_dir()
-        if open_here:  # DuckDB refuses a second connection with another configuration in this process
+        if _is_open(path):  # DuckDB refuses a second connection with another configuration in this process
             con = _conn.cursor()
         else:
             con = duckdb.connect(str(path), read_only=True, config=dict(READ_CONFIG))
