@@ -16,6 +16,11 @@ S = {
     "records_demo": ("网格数、网格员数来自导入的报表;地图上的网格点、密度,以及综治中心等设施,仍按明细记录统计,是演示数据。",
                      "Grid and worker counts come from imported reports; the grid points and densities on the maps and "
                      "the centres and other facilities are counted from the records, which are demo data."),
+    "records_demo_fac": ("网格数、网格员数和设施数来自导入的报表;地图上的网格点、密度和设施点,以及覆盖率、规范化率,"
+                         "仍按明细记录统计,是演示数据。",
+                         "Grid, worker and facility counts come from imported reports; the grid points, densities and "
+                         "facility points on the maps, and the coverage and standardisation rates, are counted from "
+                         "the records, which are demo data."),
     "stock": ("网格、网格员和各类设施均为截至{year}年底的存量(按建立年份统计)。",
               "Grids, grid workers and facilities are the stock at the end of {year} (by year established)."),
     "all": ("全部", "All"),
@@ -250,7 +255,7 @@ real_totals = bool(own.height and not own["grid_demo"][0])  # grid counts from i
 records_demo = bool(own.height and own["records_demo"][0])  # the grid points and densities behind the maps
 frame.header(tr("title", place=scope.name), scope, bool(own.height and own["has_demo"][0]) or records_demo)
 if real_totals and records_demo:
-    st.caption(tr("records_demo"))
+    st.caption(tr("records_demo_fac" if not own["facility_count_demo"][0] else "records_demo"))
 # Sixteen headline figures in rows of six: a smaller value font keeps 126.74万人 whole at 1440 px.
 st.markdown("<style>[data-testid='stMetricValue']{font-size:1.7rem}</style>", unsafe_allow_html=True)
 
@@ -332,9 +337,11 @@ def headline() -> None:
             cols = st.columns(2)
             for col, (code, key) in zip(cols, items[i:i + 2]):
                 if key is None:
-                    total = sum(me[k] for k in ("centers_prefecture", "centers_county", "centers_township",
-                                                "centers_village"))
-                    metric(col, code, total, tr("of_which_pref", n=me["centers_prefecture"]))
+                    levels = [me[k] for k in ("centers_prefecture", "centers_county", "centers_township",
+                                              "centers_village")]
+                    total = None if None in levels else sum(levels)  # None: an imported report left one blank
+                    metric(col, code, total, "" if me["centers_prefecture"] is None else
+                           tr("of_which_pref", n=me["centers_prefecture"]))
                 else:
                     metric(col, code, me[key])
 

@@ -276,6 +276,123 @@ left join report_cover as c using (region_code, year)
 order by province_code, prefecture_code, county_code, year
 """
 
+# Facility stock per county as of the end of each year, plus imported facility reports (the latest of a year) —
+# the counts the grid page shows; coverage and standardisation stay with the facility records (a report's rate
+# cannot be added up across places).
+FACILITY_YEAR = f"""
+create or replace table facility_year as
+with bounds as (
+    select
+        min(established_year) as first_year,
+        greatest(max(established_year),
+                 coalesce((select max(year(period_end)) from observation where source like 'import:%'), 0),
+                 coalesce((select max(year(cast(value as date))) from build_info where key = 'as_of'), 0))
+            as last_year,
+    from facility
+),
+yearly as (
+    select
+        province_code, prefecture_code, county_code, established_year as year,
+        count(*) filter (where facility_type = 'center' and admin_level = 'prefecture') as centers_prefecture,
+        count(*) filter (where facility_type = 'center' and admin_level = 'county') as centers_county,
+        count(*) filter (where facility_type = 'center' and admin_level = 'township') as centers_township,
+        count(*) filter (where facility_type = 'center' and admin_level = 'village') as centers_village,
+        count(*) filter (where facility_type = 'onestop') as onestop_centers,
+        count(*) filter (where facility_type = 'police_room') as police_rooms,
+        count(*) filter (where facility_type = 'justice_office') as justice_offices,
+        count(*) filter (where facility_type = 'tribunal') as tribunals,
+        count(*) filter (where source = 'demo') as demo_facilities,
+    from facility
+    group by all
+),
+county_years as (
+    select c.province_code, c.prefecture_code, c.county_code, y.year
+    from (select distinct province_code, prefecture_code, county_code from yearly) as c
+    cross join bounds as b
+    cross join generate_series(b.first_year, b.last_year) as y(year)
+),
+records as (
+    select
+        k.province_code, k.prefecture_code, k.county_code, k.year,
+        cast(sum(coalesce(g.centers_prefecture, 0)) over w as bigint) as centers_prefecture,
+        cast(sum(coalesce(g.centers_county, 0)) over w as bigint) as centers_county,
+        cast(sum(coalesce(g.centers_township, 0)) over w as bigint) as centers_township,
+        cast(sum(coalesce(g.centers_village, 0)) over w as bigint) as centers_village,
+        cast(sum(coalesce(g.onestop_centers, 0)) over w as bigint) as onestop_centers,
+        cast(sum(coalesce(g.police_rooms, 0)) over w as bigint) as police_rooms,
+        cast(sum(coalesce(g.justice_offices, 0)) over w as bigint) as justice_offices,
+        cast(sum(coalesce(g.tribunals, 0)) over w as bigint) as tribunals,
+        cast(sum(coalesce(g.demo_facilities, 0)) over w as bigint) as demo_facilities,
+    from county_years as k
+    left join yearly as g using (province_code, prefecture_code, county_code, year)
+    window w as (partition by k.county_code order by k.year rows between unbounded preceding and current row)
+),
+latest as (
+    select o.region_code, year(o.period_end) as year, o.indicator, arg_max(o.value, o.period_end) as value
+    from observation as o
+    where o.source like 'import:%'
+        and o.indicator in ('center_count', 'center_county_count', 'center_township_count', 'center_village_count',
+                            'onestop_center_count', 'police_room_count', 'justice_office_count',
+                            'people_tribunal_count')
+    group by all
+),
+report_rows as (
+    select
+        r.province_code,
+        case when r.level <> 'province' then r.prefecture_code end as prefecture_code,
+        case when r.level = 'county' then r.code end as county_code,
+        r.code as region_code,
+        {RANK_SQL} as rank,
+        l.year,
+        -- the prefecture-level centres are what the total leaves after the levels below it
+        cast(max(l.value) filter (where l.indicator = 'center_count')
+             - max(l.value) filter (where l.indicator = 'center_county_count')
+             - max(l.value) filter (where l.indicator = 'center_township_count')
+             - max(l.value) filter (where l.indicator = 'center_village_count') as bigint) as centers_prefecture,
+        cast(max(l.value) filter (where l.indicator = 'center_county_count') as bigint) as centers_county,
+        cast(max(l.value) filter (where l.indicator = 'center_township_count') as bigint) as centers_township,
+        cast(max(l.value) filter (where l.indicator = 'center_village_count') as bigint) as centers_village,
+        cast(max(l.value) filter (where l.indicator = 'onestop_center_count') as bigint) as onestop_centers,
+        cast(max(l.value) filter (where l.indicator = 'police_room_count') as bigint) as police_rooms,
+        cast(max(l.value) filter (where l.indicator = 'justice_office_count') as bigint) as justice_offices,
+        cast(max(l.value) filter (where l.indicator = 'people_tribunal_count') as bigint) as tribunals,
+    from latest as l
+    join region as r on r.code = l.region_code
+    group by all
+),
+cover as (
+    select c.code as county_code, p.year, max(p.rank) as cover_rank
+    from report_rows as p
+    join region as c on c.level = 'county' and p.region_code in (c.province_code, c.prefecture_code, c.code)
+    group by all
+),
+report_cover as (
+    select a.region_code, a.year, max(b.rank) as cover_rank
+    from report_rows as a
+    join region as ra on ra.code = a.region_code
+    join report_rows as b
+        on b.year = a.year and b.region_code in (ra.province_code, ra.prefecture_code) and b.region_code <> a.region_code
+    group by all
+)
+select
+    d.province_code, d.prefecture_code, d.county_code, d.county_code as region_code, d.year,
+    d.centers_prefecture, d.centers_county, d.centers_township, d.centers_village, d.onestop_centers,
+    d.police_rooms, d.justice_offices, d.tribunals, d.demo_facilities,
+    false as is_report,
+    v.cover_rank,
+from records as d
+left join cover as v using (county_code, year)
+union all
+select
+    p.province_code, p.prefecture_code, p.county_code, p.region_code, p.year,
+    p.centers_prefecture, p.centers_county, p.centers_township, p.centers_village, p.onestop_centers,
+    p.police_rooms, p.justice_offices, p.tribunals, 0,
+    true, c.cover_rank,
+from report_rows as p
+left join report_cover as c using (region_code, year)
+order by province_code, prefecture_code, county_code, year
+"""
+
 # The backlog on any day without reading every case. A case "short" when it closed within 90 days of registration
 # (98% of them): it can only be open on day D if registered after D − 90, so it is never over 90 days old and always
 # inside a three-year window; open short cases per county and day are a running sum of acceptances minus closures
@@ -340,7 +457,8 @@ order by province_code, prefecture_code, county_code, identified_date
 """
 
 DERIVED = {"dispute_month": DISPUTE_MONTH, "dispute_resolve_days": DISPUTE_RESOLVE_DAYS, "grid_year": GRID_YEAR,
-           "dispute_open_daily": DISPUTE_OPEN_DAILY, "dispute_long_open": DISPUTE_LONG_OPEN}
+           "facility_year": FACILITY_YEAR, "dispute_open_daily": DISPUTE_OPEN_DAILY,
+           "dispute_long_open": DISPUTE_LONG_OPEN}
 
 # Yearly facts take yearly reports as rows of their own (whole calendar years only: the importer refuses other
 # periods for these indicators). Columns added here too, so that a snapshot written before them is upgraded.
@@ -424,7 +542,7 @@ where t.rowid = c.id
 
 
 # Bump when a derived table's definition changes: snapshots written with another version are upgraded at start.
-VERSION = "7"
+VERSION = "8"
 
 
 def refresh(con: duckdb.DuckDBPyConnection) -> dict[str, float]:

@@ -8,7 +8,8 @@
 -- so villages covered = least(village-level centres, villages) per county (an estimate; villages are demo estimates).
 -- Grid and worker counts read the yearly rollup grid_year (pingan/rollups.py): an imported grid report replaces the
 -- grid records it covers in a sub-region or in the whole place that contains it (a prefecture's report counts in
--- the total, not in its counties' rows). has_demo: some figure shown is demo data (grid_demo: of the grid counts);
+-- the total, not in its counties' rows); facility counts likewise from facility_year. has_demo: some figure shown
+-- is demo data (grid_demo: of the grid counts, facility_count_demo: of the facility counts);
 -- records_demo: the grid records
 -- behind the maps (grid points, densities) hold demo rows.
 with county as (
@@ -80,6 +81,52 @@ grid_b as (  -- grid figures per sub-region and for the whole place, imported re
     from grid_rows
     where in_total
     having count(*) > 0
+),
+fac_rows as (  -- facility counts (facility_year), imported facility reports first, as grid_rows
+    select
+        f.*,
+        case $child_level
+            when 'province' then f.province_code
+            when 'prefecture' then f.prefecture_code
+            else f.county_code
+        end as child_code,
+        f.cover_rank is null or f.cover_rank < k.child_rank as in_child,
+        f.cover_rank is null or f.cover_rank < k.place_rank as in_total,
+    from facility_year as f
+    cross join grid_rank as k
+    where ($region = '' or f.province_code = $region or f.prefecture_code = $region or f.county_code = $region)
+        and f.year = $year
+),
+fac_b as (
+    select
+        child_code as code,
+        false as is_total,
+        case when count(*) filter (where centers_prefecture is null) = 0 then sum(centers_prefecture) end as centers_prefecture,
+        case when count(*) filter (where centers_county is null) = 0 then sum(centers_county) end as centers_county,
+        case when count(*) filter (where centers_township is null) = 0 then sum(centers_township) end as centers_township,
+        case when count(*) filter (where centers_village is null) = 0 then sum(centers_village) end as centers_village,
+        case when count(*) filter (where onestop_centers is null) = 0 then sum(onestop_centers) end as onestop_centers,
+        case when count(*) filter (where police_rooms is null) = 0 then sum(police_rooms) end as police_rooms,
+        case when count(*) filter (where justice_offices is null) = 0 then sum(justice_offices) end as justice_offices,
+        case when count(*) filter (where tribunals is null) = 0 then sum(tribunals) end as tribunals,
+        bool_or(demo_facilities > 0) as has_demo,
+    from fac_rows
+    where in_child and child_code is not null
+    group by child_code
+    union all
+    select
+        null, true,
+        case when count(*) filter (where centers_prefecture is null) = 0 then sum(centers_prefecture) end,
+        case when count(*) filter (where centers_county is null) = 0 then sum(centers_county) end,
+        case when count(*) filter (where centers_township is null) = 0 then sum(centers_township) end,
+        case when count(*) filter (where centers_village is null) = 0 then sum(centers_village) end,
+        case when count(*) filter (where onestop_centers is null) = 0 then sum(onestop_centers) end,
+        case when count(*) filter (where police_rooms is null) = 0 then sum(police_rooms) end,
+        case when count(*) filter (where justice_offices is null) = 0 then sum(justice_offices) end,
+        case when count(*) filter (where tribunals is null) = 0 then sum(tribunals) end,
+        bool_or(demo_facilities > 0),
+    from fac_rows
+    where in_total
 ),
 facility_c as (
     select
@@ -210,17 +257,17 @@ select
     g.workers_parttime,
     g.grids_without_worker,
     g.grid_residents,
-    b.centers_prefecture,
-    b.centers_county,
-    b.centers_township,
-    b.centers_village,
+    fb.centers_prefecture,
+    fb.centers_county,
+    fb.centers_township,
+    fb.centers_village,
     b.centers_county_std,
     b.centers_township_std,
     b.centers_village_std,
-    b.onestop_centers,
-    b.police_rooms,
-    b.justice_offices,
-    b.tribunals,
+    fb.onestop_centers,
+    fb.police_rooms,
+    fb.justice_offices,
+    fb.tribunals,
     b.counties_with_center,
     b.counties_with_onestop,
     b.townships,
@@ -229,8 +276,9 @@ select
     b.villages,
     b.villages_with_center,
     b.villages_with_std_center,
-    g.has_demo or b.facility_demo as has_demo,
+    g.has_demo or b.facility_demo or coalesce(fb.has_demo, false) as has_demo,
     g.has_demo as grid_demo,  -- the grid and worker counts shown are demo data
+    coalesce(fb.has_demo, false) as facility_count_demo,  -- the facility counts shown are demo data
     b.records_demo or b.facility_demo as records_demo,
     10000.0 * g.grids / nullif(b.population, 0) as grids_per_10k,
     1.0 * b.population / nullif(g.grids, 0) as residents_per_grid,
@@ -246,6 +294,7 @@ select
     100.0 * b.counties_with_onestop / nullif(b.counties, 0) as onestop_coverage,
 from by_region as b
 join grid_b as g on g.is_total = b.is_total and (b.is_total or g.code = b.code)
+left join fac_b as fb on fb.is_total = b.is_total and (b.is_total or fb.code = b.code)
 left join region as r on r.code = coalesce(b.code, $region)
 where g.grids is not null  -- no grid data at all: no total row either
 order by b.is_total, b.code

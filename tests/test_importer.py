@@ -601,3 +601,21 @@ def test_an_anti_gang_total_without_its_parts_is_loaded_with_a_warning(state):
     with_parts = validate("p.csv", corpus.csv_bytes("地区,期间,打掉涉黑组织(个),打掉涉恶犯罪集团(个),打掉涉恶团伙(个),"
                                                     "打掉涉黑涉恶团伙合计(个)", "大理州,2021,1,2,3,6"))
     assert with_parts.problems.height == 0
+
+
+def test_facility_report_replaces_the_facility_counts_of_its_place_and_year(state):
+    def total(region, level="county"):
+        return queries.run("grid_by_region", region=region, child_level=level, year=2021).filter(
+            pl.col("is_total")).row(0, named=True)
+
+    before_city, before_county = total("532900"), total("532901")
+    header = "地区,期间,综治中心数(个),县级综治中心数(个),乡级综治中心数(个),村级综治中心数(个),警务室数(个)"
+    importer.load(validate("f.csv", corpus.csv_bytes(header, "大理州,2021,1300,12,110,1177,900")))
+    city = total("532900")
+    assert (city["centers_prefecture"], city["centers_county"], city["centers_township"], city["centers_village"],
+            city["police_rooms"]) == (1, 12, 110, 1177, 900)
+    assert city["justice_offices"] is None  # not reported: unknown for the prefecture as a whole
+    assert city["center_township_coverage"] == before_city["center_township_coverage"]  # coverage: records
+    assert total("532901") == before_county  # cannot be split into 大理市
+    prov = queries.run("grid_by_region", region="530000", child_level="prefecture", year=2021)
+    assert prov.filter(pl.col("code") == "532900")["police_rooms"][0] == 900
