@@ -47,35 +47,8 @@ EARLIEST = date(1990, 1, 1)
 DISPUTE_RECORD_INDICATORS = ("dispute_identified", "dispute_accepted", "dispute_mediated", "dispute_resolved",
                              "dispute_followed_up", "dispute_success_rate", "dispute_median_days")
 
-# Tables an import adds to a snapshot (schema.sql does not have them yet; created on first load).
-IMPORT_TABLES_DDL = """
-create table if not exists import_coverage (      -- which (region, period, indicator) are real, not demo
-    region_code     varchar not null,
-    level           varchar not null,
-    province_code   varchar not null,
-    prefecture_code varchar,
-    county_code     varchar,
-    period_start    date not null,
-    period_end      date not null,
-    indicator       varchar not null,
-    target_table    varchar not null,              -- observation | dispute_case
-    source          varchar not null
-);
-create table if not exists observation_sample (   -- survey sample size behind an imported rate
-    region_code  varchar not null,
-    period_start date not null,
-    period_end   date not null,
-    indicator    varchar not null,
-    sample_size  integer not null,
-    source       varchar not null
-);
-create table if not exists dispute_case_number (  -- the county's own case number of an imported case
-    case_id     bigint not null,
-    county_code varchar not null,
-    case_number varchar not null,
-    source      varchar not null
-);
-"""
+# Tables an import writes: in every snapshot built since they were in schema.sql, and added to older ones on load.
+IMPORT_TABLES_DDL = warehouse.schema_ddl("import_coverage", "observation_sample", "dispute_case_number")
 
 PROBLEM_SCHEMA = {"file": pl.String, "sheet": pl.String, "row": pl.Int64, "column": pl.String,
                   "value": pl.String, "reason": pl.String, "severity": pl.String}

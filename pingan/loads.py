@@ -15,26 +15,9 @@ from pathlib import Path
 
 import polars as pl
 
-from . import config
+from . import config, warehouse
 
-IMPORT_LOAD_DDL = """
-create table if not exists import_load (
-    load_id           varchar not null,
-    loaded_at         timestamp not null,
-    who               varchar not null,
-    via               varchar not null,     -- page | cli
-    mode              varchar not null,     -- all | valid_only
-    file_name         varchar not null,
-    sha256            varchar not null,
-    bytes             bigint not null,
-    kind              varchar not null,     -- observation | dispute_case | mixed
-    rows_loaded       bigint not null,
-    rows_rejected     bigint not null,
-    demo_rows_replaced bigint not null,
-    snapshot          varchar not null,
-    previous_snapshot varchar
-)
-"""
+IMPORT_LOAD_DDL = warehouse.schema_ddl("import_load")  # one definition, in pingan/schema.sql
 
 
 def path() -> Path:

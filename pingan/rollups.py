@@ -152,10 +152,26 @@ group by all
 order by province_code, month, category, channel, days
 """
 
-# Grid stock per county as of the end of each year (from the grids' establishment years), plus one row per imported
-# grid report: a report's stock counts for the year its period ends in (the latest report of that year).
-GRID_YEAR = f"""
-create or replace table grid_year as
+def _stock_by_year(table: str, facts: str, counts: dict[str, str], demo: str, indicators: dict[str, str],
+                   from_report: dict[str, str]) -> str:
+    """SQL for a stock per county as of the end of each year, plus one row per imported report (the latest of its
+    region and year), with the cover ranks of the precedence rule (see the module's docstring).
+
+    counts: output column -> aggregate over the facts of one establishment year; demo: the column counting demo
+    rows; indicators: catalog indicator -> name of its reported value; from_report: output column -> expression over
+    those names (columns missing here are unknown, null, on report rows)."""
+    cols = list(counts)
+    yearly = "".join(f"\n        {expr} as {c}," for c, expr in counts.items())
+    running = "".join(f"\n        cast(sum(coalesce(g.{c}, 0)) over w as bigint) as {c}," for c in cols + [demo])
+    pivot = "".join(f"\n        max(l.value) filter (where l.indicator = '{i}') as {name},"
+                    for i, name in indicators.items())
+    reported = "".join(f"\n        cast({from_report[c]} as bigint) as {c}," if c in from_report else
+                       f"\n        cast(null as bigint) as {c}," for c in cols)
+    listed = ", ".join(f"d.{c}" for c in cols)
+    listed_report = ", ".join(f"p.{c}" for c in cols)
+    wanted = ", ".join(f"'{i}'" for i in indicators)
+    return f"""
+create or replace table {table} as
 with bounds as (
     select
         min(established_year) as first_year,
@@ -163,21 +179,13 @@ with bounds as (
                  coalesce((select max(year(period_end)) from observation where source like 'import:%'), 0),
                  coalesce((select max(year(cast(value as date))) from build_info where key = 'as_of'), 0))
             as last_year,
-    from grid
+    from {facts}
 ),
-yearly as (  -- grids established in each county and year
+yearly as (  -- established in each county and year
     select
-        province_code, prefecture_code, county_code, established_year as year,
-        count(*) as grids,
-        count(*) filter (where grid_type = 'comprehensive') as comprehensive_grids,
-        count(*) filter (where grid_type = 'dedicated') as dedicated_grids,
-        sum(workers_fulltime + workers_parttime) as workers,
-        sum(workers_fulltime) as workers_fulltime,
-        sum(workers_parttime) as workers_parttime,
-        count(*) filter (where workers_fulltime + workers_parttime = 0) as grids_without_worker,
-        sum(residents) as grid_residents,
-        count(*) filter (where source = 'demo') as demo_grids,
-    from grid
+        province_code, prefecture_code, county_code, established_year as year,{yearly}
+        count(*) filter (where source = 'demo') as {demo},
+    from {facts}
     group by all
 ),
 county_years as (
@@ -188,68 +196,42 @@ county_years as (
 ),
 records as (  -- the stock at the end of each year: everything established up to it
     select
-        k.province_code, k.prefecture_code, k.county_code, k.year,
-        cast(sum(coalesce(g.grids, 0)) over w as bigint) as grids,
-        cast(sum(coalesce(g.comprehensive_grids, 0)) over w as bigint) as comprehensive_grids,
-        cast(sum(coalesce(g.dedicated_grids, 0)) over w as bigint) as dedicated_grids,
-        cast(sum(coalesce(g.workers, 0)) over w as bigint) as workers,
-        cast(sum(coalesce(g.workers_fulltime, 0)) over w as bigint) as workers_fulltime,
-        cast(sum(coalesce(g.workers_parttime, 0)) over w as bigint) as workers_parttime,
-        cast(sum(coalesce(g.grids_without_worker, 0)) over w as bigint) as grids_without_worker,
-        cast(sum(coalesce(g.grid_residents, 0)) over w as bigint) as grid_residents,
-        cast(sum(coalesce(g.demo_grids, 0)) over w as bigint) as demo_grids,
+        k.province_code, k.prefecture_code, k.county_code, k.year,{running}
     from county_years as k
     left join yearly as g using (province_code, prefecture_code, county_code, year)
     window w as (partition by k.county_code order by k.year rows between unbounded preceding and current row)
 ),
-latest as (  -- the latest imported grid report of each region and year, one column per indicator
-    select
-        o.region_code, year(o.period_end) as year, o.indicator, arg_max(o.value, o.period_end) as value
+latest as (  -- the latest imported report of each region, year and indicator
+    select o.region_code, year(o.period_end) as year, o.indicator, arg_max(o.value, o.period_end) as value
     from observation as o
     where o.source like 'import:%'
-        and o.indicator in ('grid_count', 'grid_comprehensive_count', 'grid_dedicated_count', 'grid_worker_count',
-                            'grid_worker_fulltime', 'grid_worker_parttime', 'grid_without_worker_share')
+        and o.indicator in ({wanted})
     group by all
 ),
-report as (
+report as (  -- one row per region and year, one column per reported indicator
     select
         r.province_code,
         case when r.level <> 'province' then r.prefecture_code end as prefecture_code,
         case when r.level = 'county' then r.code end as county_code,
         r.code as region_code,
         {RANK_SQL} as rank,
-        l.year,
-        max(l.value) filter (where l.indicator = 'grid_count') as grid_count,
-        max(l.value) filter (where l.indicator = 'grid_comprehensive_count') as comprehensive_grids,
-        max(l.value) filter (where l.indicator = 'grid_dedicated_count') as dedicated_grids,
-        max(l.value) filter (where l.indicator = 'grid_worker_count') as worker_count,
-        max(l.value) filter (where l.indicator = 'grid_worker_fulltime') as workers_fulltime,
-        max(l.value) filter (where l.indicator = 'grid_worker_parttime') as workers_parttime,
-        max(l.value) filter (where l.indicator = 'grid_without_worker_share') as without_worker_share,
+        l.year,{pivot}
     from latest as l
     join region as r on r.code = l.region_code
     group by all
 ),
 report_rows as (
     select
-        province_code, prefecture_code, county_code, region_code, rank, year,
-        cast(coalesce(grid_count, comprehensive_grids + dedicated_grids) as bigint) as grids,
-        cast(comprehensive_grids as bigint) as comprehensive_grids,
-        cast(dedicated_grids as bigint) as dedicated_grids,
-        cast(coalesce(worker_count, workers_fulltime + workers_parttime) as bigint) as workers,
-        cast(workers_fulltime as bigint) as workers_fulltime,
-        cast(workers_parttime as bigint) as workers_parttime,
-        cast(round(without_worker_share * coalesce(grid_count, comprehensive_grids + dedicated_grids) / 100.0)
-             as bigint) as grids_without_worker,
+        province_code, prefecture_code, county_code, region_code, rank, year,{reported}
     from report
 ),
-cover as (  -- the narrowest report of the same year at or above a county (at or strictly above a report)
+cover as (  -- the narrowest report of the same year at or above a county
     select c.code as county_code, p.year, max(p.rank) as cover_rank
     from report_rows as p
     join region as c on c.level = 'county' and p.region_code in (c.province_code, c.prefecture_code, c.code)
     group by all
 ),
-report_cover as (
+report_cover as (  -- ... and strictly above a report
     select a.region_code, a.year, max(b.rank) as cover_rank
     from report_rows as a
     join region as ra on ra.code = a.region_code
@@ -259,8 +241,7 @@ report_cover as (
 )
 select
     d.province_code, d.prefecture_code, d.county_code, d.county_code as region_code, d.year,
-    d.grids, d.comprehensive_grids, d.dedicated_grids, d.workers, d.workers_fulltime, d.workers_parttime,
-    d.grids_without_worker, d.grid_residents, d.demo_grids,
+    {listed}, d.{demo},
     false as is_report,
     v.cover_rank,
 from records as d
@@ -268,130 +249,69 @@ left join cover as v using (county_code, year)
 union all
 select
     p.province_code, p.prefecture_code, p.county_code, p.region_code, p.year,
-    p.grids, p.comprehensive_grids, p.dedicated_grids, p.workers, p.workers_fulltime, p.workers_parttime,
-    p.grids_without_worker, null, 0,
+    {listed_report}, 0,
     true, c.cover_rank,
 from report_rows as p
 left join report_cover as c using (region_code, year)
 order by province_code, prefecture_code, county_code, year
 """
 
-# Facility stock per county as of the end of each year, plus imported facility reports (the latest of a year) —
-# the counts the grid page shows; coverage and standardisation stay with the facility records (a report's rate
-# cannot be added up across places).
-FACILITY_YEAR = f"""
-create or replace table facility_year as
-with bounds as (
-    select
-        min(established_year) as first_year,
-        greatest(max(established_year),
-                 coalesce((select max(year(period_end)) from observation where source like 'import:%'), 0),
-                 coalesce((select max(year(cast(value as date))) from build_info where key = 'as_of'), 0))
-            as last_year,
-    from facility
-),
-yearly as (
-    select
-        province_code, prefecture_code, county_code, established_year as year,
-        count(*) filter (where facility_type = 'center' and admin_level = 'prefecture') as centers_prefecture,
-        count(*) filter (where facility_type = 'center' and admin_level = 'county') as centers_county,
-        count(*) filter (where facility_type = 'center' and admin_level = 'township') as centers_township,
-        count(*) filter (where facility_type = 'center' and admin_level = 'village') as centers_village,
-        count(*) filter (where facility_type = 'onestop') as onestop_centers,
-        count(*) filter (where facility_type = 'police_room') as police_rooms,
-        count(*) filter (where facility_type = 'justice_office') as justice_offices,
-        count(*) filter (where facility_type = 'tribunal') as tribunals,
-        count(*) filter (where source = 'demo') as demo_facilities,
-    from facility
-    group by all
-),
-county_years as (
-    select c.province_code, c.prefecture_code, c.county_code, y.year
-    from (select distinct province_code, prefecture_code, county_code from yearly) as c
-    cross join bounds as b
-    cross join generate_series(b.first_year, b.last_year) as y(year)
-),
-records as (
-    select
-        k.province_code, k.prefecture_code, k.county_code, k.year,
-        cast(sum(coalesce(g.centers_prefecture, 0)) over w as bigint) as centers_prefecture,
-        cast(sum(coalesce(g.centers_county, 0)) over w as bigint) as centers_county,
-        cast(sum(coalesce(g.centers_township, 0)) over w as bigint) as centers_township,
-        cast(sum(coalesce(g.centers_village, 0)) over w as bigint) as centers_village,
-        cast(sum(coalesce(g.onestop_centers, 0)) over w as bigint) as onestop_centers,
-        cast(sum(coalesce(g.police_rooms, 0)) over w as bigint) as police_rooms,
-        cast(sum(coalesce(g.justice_offices, 0)) over w as bigint) as justice_offices,
-        cast(sum(coalesce(g.tribunals, 0)) over w as bigint) as tribunals,
-        cast(sum(coalesce(g.demo_facilities, 0)) over w as bigint) as demo_facilities,
-    from county_years as k
-    left join yearly as g using (province_code, prefecture_code, county_code, year)
-    window w as (partition by k.county_code order by k.year rows between unbounded preceding and current row)
-),
-latest as (
-    select o.region_code, year(o.period_end) as year, o.indicator, arg_max(o.value, o.period_end) as value
-    from observation as o
-    where o.source like 'import:%'
-        and o.indicator in ('center_count', 'center_county_count', 'center_township_count', 'center_village_count',
-                            'onestop_center_count', 'police_room_count', 'justice_office_count',
-                            'people_tribunal_count')
-    group by all
-),
-report_rows as (
-    select
-        r.province_code,
-        case when r.level <> 'province' then r.prefecture_code end as prefecture_code,
-        case when r.level = 'county' then r.code end as county_code,
-        r.code as region_code,
-        {RANK_SQL} as rank,
-        l.year,
-        -- the prefecture-level centres are what the total leaves after the levels below it
-        cast(max(l.value) filter (where l.indicator = 'center_count')
-             - max(l.value) filter (where l.indicator = 'center_county_count')
-             - max(l.value) filter (where l.indicator = 'center_township_count')
-             - max(l.value) filter (where l.indicator = 'center_village_count') as bigint) as centers_prefecture,
-        cast(max(l.value) filter (where l.indicator = 'center_county_count') as bigint) as centers_county,
-        cast(max(l.value) filter (where l.indicator = 'center_township_count') as bigint) as centers_township,
-        cast(max(l.value) filter (where l.indicator = 'center_village_count') as bigint) as centers_village,
-        cast(max(l.value) filter (where l.indicator = 'onestop_center_count') as bigint) as onestop_centers,
-        cast(max(l.value) filter (where l.indicator = 'police_room_count') as bigint) as police_rooms,
-        cast(max(l.value) filter (where l.indicator = 'justice_office_count') as bigint) as justice_offices,
-        cast(max(l.value) filter (where l.indicator = 'people_tribunal_count') as bigint) as tribunals,
-    from latest as l
-    join region as r on r.code = l.region_code
-    group by all
-),
-cover as (
-    select c.code as county_code, p.year, max(p.rank) as cover_rank
-    from report_rows as p
-    join region as c on c.level = 'county' and p.region_code in (c.province_code, c.prefecture_code, c.code)
-    group by all
-),
-report_cover as (
-    select a.region_code, a.year, max(b.rank) as cover_rank
-    from report_rows as a
-    join region as ra on ra.code = a.region_code
-    join report_rows as b
-        on b.year = a.year and b.region_code in (ra.province_code, ra.prefecture_code) and b.region_code <> a.region_code
-    group by all
-)
-select
-    d.province_code, d.prefecture_code, d.county_code, d.county_code as region_code, d.year,
-    d.centers_prefecture, d.centers_county, d.centers_township, d.centers_village, d.onestop_centers,
-    d.police_rooms, d.justice_offices, d.tribunals, d.demo_facilities,
-    false as is_report,
-    v.cover_rank,
-from records as d
-left join cover as v using (county_code, year)
-union all
-select
-    p.province_code, p.prefecture_code, p.county_code, p.region_code, p.year,
-    p.centers_prefecture, p.centers_county, p.centers_township, p.centers_village, p.onestop_centers,
-    p.police_rooms, p.justice_offices, p.tribunals, 0,
-    true, c.cover_rank,
-from report_rows as p
-left join report_cover as c using (region_code, year)
-order by province_code, prefecture_code, county_code, year
-"""
+
+# Grid stock per county as of the end of each year (from the grids' establishment years), plus imported grid
+# reports: a report's stock counts for the year its period ends in (the latest report of that year).
+GRID_YEAR = _stock_by_year(
+    "grid_year", "grid",
+    counts={
+        "grids": "count(*)",
+        "comprehensive_grids": "count(*) filter (where grid_type = 'comprehensive')",
+        "dedicated_grids": "count(*) filter (where grid_type = 'dedicated')",
+        "workers": "sum(workers_fulltime + workers_parttime)",
+        "workers_fulltime": "sum(workers_fulltime)",
+        "workers_parttime": "sum(workers_parttime)",
+        "grids_without_worker": "count(*) filter (where workers_fulltime + workers_parttime = 0)",
+        "grid_residents": "sum(residents)",  # reports do not give it
+    },
+    demo="demo_grids",
+    indicators={"grid_count": "grid_count", "grid_comprehensive_count": "comprehensive_grids",
+                "grid_dedicated_count": "dedicated_grids", "grid_worker_count": "worker_count",
+                "grid_worker_fulltime": "workers_fulltime", "grid_worker_parttime": "workers_parttime",
+                "grid_without_worker_share": "without_worker_share"},
+    from_report={
+        "grids": "coalesce(grid_count, comprehensive_grids + dedicated_grids)",
+        "comprehensive_grids": "comprehensive_grids",
+        "dedicated_grids": "dedicated_grids",
+        "workers": "coalesce(worker_count, workers_fulltime + workers_parttime)",
+        "workers_fulltime": "workers_fulltime",
+        "workers_parttime": "workers_parttime",
+        "grids_without_worker":
+            "round(without_worker_share * coalesce(grid_count, comprehensive_grids + dedicated_grids) / 100.0)",
+    })
+
+# Facility stock likewise: the counts the grid page shows. Coverage and standardisation stay with the facility
+# records (a reported rate cannot be added up across places without its denominator).
+FACILITY_YEAR = _stock_by_year(
+    "facility_year", "facility",
+    counts={
+        "centers_prefecture": "count(*) filter (where facility_type = 'center' and admin_level = 'prefecture')",
+        "centers_county": "count(*) filter (where facility_type = 'center' and admin_level = 'county')",
+        "centers_township": "count(*) filter (where facility_type = 'center' and admin_level = 'township')",
+        "centers_village": "count(*) filter (where facility_type = 'center' and admin_level = 'village')",
+        "onestop_centers": "count(*) filter (where facility_type = 'onestop')",
+        "police_rooms": "count(*) filter (where facility_type = 'police_room')",
+        "justice_offices": "count(*) filter (where facility_type = 'justice_office')",
+        "tribunals": "count(*) filter (where facility_type = 'tribunal')",
+    },
+    demo="demo_facilities",
+    indicators={"center_count": "center_count", "center_county_count": "centers_county",
+                "center_township_count": "centers_township", "center_village_count": "centers_village",
+                "onestop_center_count": "onestop_centers", "police_room_count": "police_rooms",
+                "justice_office_count": "justice_offices", "people_tribunal_count": "tribunals"},
+    from_report={
+        # the prefecture-level centres are what the total leaves after the levels below it
+        "centers_prefecture": "center_count - centers_county - centers_township - centers_village",
+        **{c: c for c in ("centers_county", "centers_township", "centers_village", "onestop_centers",
+                          "police_rooms", "justice_offices", "tribunals")},
+    })
 
 # The backlog on any day without reading every case. A case "short" when it closed within 90 days of registration
 # (98% of them): it can only be open on day D if registered after D − 90, so it is never over 90 days old and always

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import threading
 import time
 from contextlib import contextmanager
@@ -157,6 +158,19 @@ def ensure(progress=None) -> str | None:
     if problem:
         return f"{problem},已用内置数据重新构建。"
     return "首次启动:已用内置数据构建数据仓库。"
+
+
+def schema_ddl(*tables: str) -> str:
+    """`create table if not exists` statements for these tables, exactly as pingan/schema.sql defines them: the one
+    definition, which an import or an upgrade also applies to snapshots written before the tables existed."""
+    text = (Path(__file__).with_name("schema.sql")).read_text(encoding="utf-8")
+    out = []
+    for name in tables:
+        m = re.search(rf"^create table {name} \(.*?^\);", text, re.S | re.M)
+        if m is None:
+            raise KeyError(f"schema.sql has no table {name}")
+        out.append(m.group(0).replace("create table", "create table if not exists", 1))
+    return "\n".join(out)
 
 
 def _upgrade(path: Path, progress=None) -> str | None:
