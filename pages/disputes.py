@@ -73,6 +73,9 @@ TEXT = {
     "yoy": ("同比(%)", "YoY (%)"), "median_days": ("化解用时中位数(天)", "Median days"),
     "p90_days": ("化解用时P90(天)", "P90 days"),
     "s_mix": ("③ 纠纷类别、化解渠道与月度走势", "③ Categories, channels and the monthly trend"),
+    "not_comparable": ("本期与上期一期是导入的数据、另一期是演示数据,不计算变化。",
+                       "One of this period and the previous one is imported data, the other demo data: no change "
+                       "is computed."),
     "stages_unknown": ("导入的汇总报表没有填写部分环节,这些环节显示为“—”,化解成功率也无法计算。",
                        "The imported report leaves some stages blank: they show as “—” and the success rate "
                        "cannot be computed."),
@@ -274,9 +277,11 @@ if category:
 
 # ---- headline: the five stages and the success rate, against the previous period ---------------------------------
 cols = st.columns([1, 1, 1, 1, 1, 1.3])
+# an imported figure beside a demo one (or the reverse): a change between them would mean nothing
+comparable = bool(total["has_demo"]) == bool(before["has_demo"])
 for col, (key, _, en_short) in zip(cols, STAGES):
     code = f"dispute_{key}"
-    change = fmt.change_ratio(total[key], before[key])
+    change = fmt.change_ratio(total[key], before[key]) if comparable else None
     col.metric(f"{ind_name(code)}({catalog[code]['unit']})" if zh else f"{en_short} (cases)",
                count(total[key], lang, unit=False),
                delta=None if change is None else f"{change:+.1%} {t('vs_previous', lang)}",
@@ -284,11 +289,13 @@ for col, (key, _, en_short) in zip(cols, STAGES):
 rate_now, rate_before = total["success_rate_pct"], before["success_rate_pct"]
 cols[5].metric(f"{ind_name('dispute_success_rate')}(%)" if zh else "Success rate (%)",
                fmt.pct(rate_now),
-               delta=None if rate_before is None or rate_now is None else
+               delta=None if rate_before is None or rate_now is None or not comparable else
                (f"{rate_now - rate_before:+.2f} 个百分点" if zh else f"{rate_now - rate_before:+.2f} pp"),
                help=rate_ind["definition_zh"])
 alt = fmt.pct(100.0 * total["resolved"] / total["accepted"]) if total["accepted"] and total["resolved"] is not None \
     else "—"
+if not comparable:
+    st.caption(tx("not_comparable"))
 if any(total[k] is None for k, _, _ in STAGES):  # an imported report that leaves stages blank
     st.caption(tx("stages_unknown"))
 if rate_now is not None:

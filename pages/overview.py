@@ -46,29 +46,39 @@ def ind_name(code: str) -> str:
     return row["name_zh"] if lang == "zh" else row["name_en"]
 
 
-def count_metric(col, code, now, before, unit=None, help_extra=""):
+MIXED = ("。与上期不作比较:一期是导入的数据,另一期是演示数据。" if lang == "zh" else
+         ". Not compared with the previous period: one of the two is imported data, the other demo data.")
+
+
+def mixed(now_row, prev_row) -> bool:
+    """An imported figure beside a demo one: a change between them would mean nothing."""
+    return bool(now_row and prev_row) and bool(now_row.get("has_demo")) != bool(prev_row.get("has_demo"))
+
+
+def count_metric(col, code, now, before, unit=None, help_extra="", comparable=True):
     unit = unit if unit is not None else catalog[code]["unit"]
-    change = fmt.change_ratio(now, before)
+    change = fmt.change_ratio(now, before) if comparable else None
     delta = None if change is None else f"{change:+.1%} {t('vs_previous', lang)}"
     col.metric(ind_name(code), fmt.value(now, unit, lang), delta=delta,
-               help=f"{catalog[code]['definition_zh']}{help_extra}")
+               help=f"{catalog[code]['definition_zh']}{help_extra}{'' if comparable else MIXED}")
 
 
-def rate_metric(col, code, now, before):
+def rate_metric(col, code, now, before, comparable=True):
     target = catalog[code]["target"]
     delta = None
-    if now is not None and before is not None:
+    if now is not None and before is not None and comparable:
         delta = f"{now - before:+.2f} 个百分点" if lang == "zh" else f"{now - before:+.2f} pp"
     tgt = f" · {t('target', lang)} {target:g}%" if target is not None else ""
     col.metric(ind_name(code) + tgt, fmt.pct(now), delta=delta,
                delta_color="normal" if catalog[code]["direction"] == "higher" else "inverse",
-               help=catalog[code]["definition_zh"])
+               help=catalog[code]["definition_zh"] + ("" if comparable else MIXED))
 
 
 st.subheader("网格化服务管理" if lang == "zh" else "Grid management")
 c = st.columns(4)
-count_metric(c[0], "grid_count", grid_now["grids"], grid_prev["grids"])
-count_metric(c[1], "grid_worker_count", grid_now["workers"], grid_prev["workers"])
+grid_cmp = not mixed(grid_now, grid_prev)
+count_metric(c[0], "grid_count", grid_now["grids"], grid_prev["grids"], comparable=grid_cmp)
+count_metric(c[1], "grid_worker_count", grid_now["workers"], grid_prev["workers"], comparable=grid_cmp)
 per10k = grid_now["grids"] / pop * 10000 if pop else None
 c[2].metric(ind_name("grids_per_10k"), "—" if per10k is None else f"{per10k:.1f}{catalog['grids_per_10k']['unit']}",
             help=catalog["grids_per_10k"]["definition_zh"])
@@ -78,22 +88,25 @@ c[3].metric(ind_name("grid_worker_fulltime_share"), fmt.pct(share, 1),
 
 st.subheader("矛盾纠纷排查化解" if lang == "zh" else "Dispute resolution")
 c = st.columns(4)
-count_metric(c[0], "dispute_identified", disp_now["identified"], disp_prev["identified"])
-count_metric(c[1], "dispute_accepted", disp_now["accepted"], disp_prev["accepted"])
-count_metric(c[2], "dispute_resolved", disp_now["resolved"], disp_prev["resolved"])
-rate_metric(c[3], "dispute_success_rate", disp_now["success_rate_pct"], disp_prev["success_rate_pct"])
+disp_cmp = not mixed(disp_now, disp_prev)
+count_metric(c[0], "dispute_identified", disp_now["identified"], disp_prev["identified"], comparable=disp_cmp)
+count_metric(c[1], "dispute_accepted", disp_now["accepted"], disp_prev["accepted"], comparable=disp_cmp)
+count_metric(c[2], "dispute_resolved", disp_now["resolved"], disp_prev["resolved"], comparable=disp_cmp)
+rate_metric(c[3], "dispute_success_rate", disp_now["success_rate_pct"], disp_prev["success_rate_pct"],
+            comparable=disp_cmp)
 
 st.subheader("扫黑除恶" if lang == "zh" else "Anti-gang campaign")
 c = st.columns(4)
 for col, code in zip(c, ("ag_gang_total", "ag_criminal_cases", "ag_suspects", "ag_assets_yuan")):
     now = ag_now.get(code, {}).get("value")
     before = ag_prev.get(code, {}).get("value")
-    count_metric(col, code, now or 0, before)
+    count_metric(col, code, now or 0, before, comparable=not mixed(ag_now.get(code), ag_prev.get(code)))
 
 st.subheader("群众安全感与满意度" if lang == "zh" else "Safety and satisfaction")
 c = st.columns(4)
 for col, code in zip(c, ("sat_public_safety", "sat_public_order", "sat_law_enforcement", "sat_antigang")):
-    rate_metric(col, code, sat_now.get(code, {}).get("rate_pct"), sat_prev.get(code, {}).get("rate_pct"))
+    rate_metric(col, code, sat_now.get(code, {}).get("rate_pct"), sat_prev.get(code, {}).get("rate_pct"),
+                comparable=not mixed(sat_now.get(code), sat_prev.get(code)))
 st.caption(f"安全感与满意度为{year}年度调查结果(按样本量加权),与{prev_year}年度相比;其余指标与上一同长期间"
            f"({frame.period_label(prev, lang)})相比。网格数为期末存量。" if lang == "zh" else
            f"Survey indices are for {year} against {prev_year}; other figures against the previous period of the same "

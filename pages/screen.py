@@ -134,6 +134,12 @@ def _load(opt: dict) -> dict:
     data["disputes"] = [df.row(0, named=True) for df in got[2:4]]
     data["antigang"] = [{r["indicator"]: r["value"] for r in df.iter_rows(named=True)} for df in got[4:6]]
     data["survey"] = [{r["indicator"]: r["rate_pct"] for r in df.iter_rows(named=True)} for df in got[6:8]]
+    # which of this year's and last year's figures are demo data: an imported one beside a demo one is not compared
+    data["demo"] = {"grid": [r["has_demo"] for r in data["grid"]],
+                    "disputes": [r["has_demo"] for r in data["disputes"]],
+                    "antigang": [bool(df["has_demo"].any()) for df in got[4:6]],
+                    "survey": [bool(df.filter(df["indicator"] == "sat_public_safety")["has_demo"].any())
+                               for df in got[6:8]]}
     data["catalog"] = {r["code"]: r for r in got[8].iter_rows(named=True)}
     data["trend"] = got[9]
     data["subs"], data["subs_prev"] = (got[10], got[11]) if child else (None, None)
@@ -142,9 +148,11 @@ def _load(opt: dict) -> dict:
     return data
 
 
-def _delta(now, before, unit: str = "%", digits: int = 1, higher_better: bool = True) -> str:
+def _delta(now, before, unit: str = "%", digits: int = 1, higher_better: bool = True, demo=(False, False)) -> str:
     if now is None or before in (None, 0):
         return ""
+    if bool(demo[0]) != bool(demo[1]):  # an imported figure beside a demo one
+        return "(上年口径不同,不比较)"
     if unit == "pp":
         d = now - before
         text = f"{d:+.{digits}f} 个百分点"
@@ -166,16 +174,20 @@ def _kpis(d: dict, theme: str) -> str:
     target_s = cat["dispute_success_rate"]["target"]
     target_v = cat["sat_public_safety"]["target"]
     y = d["year"]
+    demo = d["demo"]
+    d_grid = _delta(g0["grids"], g1["grids"], demo=demo["grid"])
+    d_rate = _delta(s0["success_rate_pct"], s1["success_rate_pct"], "pp", 2, demo=demo["disputes"])
+    d_gangs = _delta(gangs0, gangs1, demo=demo["antigang"])
+    d_safety = _delta(v0.get("sat_public_safety"), v1.get("sat_public_safety"), "pp", 2, demo=demo["survey"])
     cards = [
         ("overall", "网格化服务管理", fmt.count_zh(g0["grids"], "个"),
-         f"网格员 {fmt.count_zh(g0['workers'], '人')} · 较上年末 {_delta(g0['grids'], g1['grids'])}"),
+         f"网格员 {fmt.count_zh(g0['workers'], '人')} · 较上年末 {d_grid}"),
         ("disputes", f"{y}年矛盾纠纷化解成功率", fmt.pct(s0["success_rate_pct"]),
-         f"排查 {fmt.count_zh(s0['identified'], '件')} · 目标 {target_s:g}% · "
-         f"{_delta(s0['success_rate_pct'], s1['success_rate_pct'], 'pp', 2)}"),
+         f"排查 {fmt.count_zh(s0['identified'], '件')} · 目标 {target_s:g}% · {d_rate}"),
         ("anti_gang", f"{y}年打掉涉黑涉恶团伙", fmt.count_zh(gangs0, "个"),
-         f"破案 {fmt.count_zh(a0.get('ag_criminal_cases', 0), '起')} · 较上年 {_delta(gangs0, gangs1)}"),
+         f"破案 {fmt.count_zh(a0.get('ag_criminal_cases', 0), '起')} · 较上年 {d_gangs}"),
         ("satisfaction", f"{y}年群众安全感", fmt.pct(v0.get("sat_public_safety")),
-         f"目标 {target_v:g}% · 较上年 {_delta(v0.get('sat_public_safety'), v1.get('sat_public_safety'), 'pp', 2)}"),
+         f"目标 {target_v:g}% · 较上年 {d_safety}"),
     ]
     return '<div class="kpis">' + "".join(
         f'<div class="kpi{" focus" if key == theme else ""}"><h4>{html.escape(title)}</h4>'

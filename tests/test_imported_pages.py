@@ -52,3 +52,21 @@ def test_overview_shows_the_reported_figures_and_dashes_for_the_blank_ones(impor
     m = {x.label: x.value for x in at.metric}
     assert m["网格总数"] == "4,321个" and m["网格员人数"] == "—"
     assert m["排查矛盾纠纷"] == "8,888件" and m["化解成功"] == "—"
+    # 2022 is imported, 2021 demo: no change is computed between them
+    deltas = {x.label: x.proto.delta for x in at.metric}
+    assert deltas["网格总数"] == "" and deltas["排查矛盾纠纷"] == ""
+    assert deltas["破获涉黑涉恶刑事案件"] != ""  # not reported: demo in both years, compared as before
+
+
+def test_disputes_page_and_wall_do_not_compare_an_imported_year_with_a_demo_one(imported):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    for k, v in {"region": "532900", "from": "2022", "to": "2022"}.items():
+        at.query_params[k] = v
+    at.switch_page(str(ROOT / "pages/disputes.py")).run()
+    assert any("不计算变化" in c.value for c in at.caption)
+    assert {x.label: x.proto.delta for x in at.metric}["排查矛盾纠纷(件)"] == ""
+    wall = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    wall.query_params["region"] = "532900"
+    wall.switch_page(str(ROOT / "pages/screen.py")).run()
+    assert not wall.exception
+    assert "上年口径不同" in "\n".join(str(h.proto.body) for h in wall.get("html"))
