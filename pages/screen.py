@@ -143,7 +143,9 @@ def _load(opt: dict) -> dict:
     data["catalog"] = {r["code"]: r for r in got[8].iter_rows(named=True)}
     data["trend"] = got[9]
     data["subs"], data["subs_prev"] = (got[10], got[11]) if child else (None, None)
-    data["has_demo"] = bool(data["grid"][0]["has_demo"] or data["disputes"][0]["has_demo"])
+    # the badge: any figure the wall shows this year is demo data (cards, trend, sub-regions)
+    data["has_demo"] = bool(any(v[0] for v in data["demo"].values()) or data["trend"]["has_demo"].any()
+                            or (data["subs"] is not None and data["subs"]["has_demo"].any()))
     data["loaded_at"] = datetime.now()
     return data
 

@@ -12,6 +12,7 @@ monthly as (
         m.month,
         sum(m.identified) as identified,
         sum(m.resolved) as resolved,
+        bool_or(m.demo_cases > 0) as has_demo,
     from dispute_month as m
     cross join place as p
     where ($region = '' or m.province_code = $region or m.prefecture_code = $region or m.county_code = $region)
@@ -28,6 +29,7 @@ select
     cur.resolved,
     100.0 * cur.resolved / nullif(cur.identified, 0) as success_rate_pct,
     prev.identified as identified_year_before,
+    cur.has_demo,
 from monthly as cur
 left join monthly as prev on prev.month = cur.month - interval 1 year
 where cur.month >= date_trunc('month', cast($start as date))

@@ -1,5 +1,6 @@
 -- Each sub-region's headline figures for the wall: dispute success, volume, backlog, safety, campaign per 10万
--- grain: one row per sub-region of the place
+-- grain: one row per sub-region of the place (has_demo: some figure of the row is demo data; the backlog is
+--        counted from case records only)
 -- params: $region (six-digit code or ''), $child_level (province | prefecture | county), $start, $end, $year,
 --         $as_of (date open cases are aged at)
 with child as (
@@ -27,6 +28,7 @@ disputes as (  -- from the monthly rollup, imported reports first (see disputes_
                           else m.county_code end as code,
         sum(m.identified) as identified,
         case when count(*) filter (where m.resolved is null) = 0 then sum(m.resolved) end as resolved,
+        bool_or(m.demo_cases > 0) as has_demo,
     from dispute_month as m
     where ($region = '' or m.province_code = $region or m.prefecture_code = $region or m.county_code = $region)
         and m.month >= $start
@@ -70,6 +72,7 @@ safety as (
                           when 'prefecture' then prefecture_code
                           else county_code end as code,
         100.0 * sum(positive) / sum(sample_size) as safety_pct,
+        bool_or(source = 'demo') as has_demo,
     from survey_result
     where ($region = '' or province_code = $region or prefecture_code = $region or county_code = $region)
         and (cover_rank is null
@@ -84,6 +87,7 @@ campaign as (
                           when 'prefecture' then prefecture_code
                           else county_code end as code,
         sum(value) as gangs,
+        bool_or(source = 'demo') as has_demo,
     from antigang_tally
     where ($region = '' or province_code = $region or prefecture_code = $region or county_code = $region)
         and (cover_rank is null
@@ -102,6 +106,7 @@ select
     s.safety_pct,
     coalesce(g.gangs, 0) as gangs,
     100000.0 * coalesce(g.gangs, 0) / nullif(p.population, 0) as gangs_per_100k,
+    coalesce(d.has_demo or s.has_demo or g.has_demo, false) as has_demo,  -- some figure of the row is demo data
 from child as c
 left join child_population as p on p.code = c.code
 left join disputes as d on d.code = c.code

@@ -69,4 +69,6 @@ def test_disputes_page_and_wall_do_not_compare_an_imported_year_with_a_demo_one(
     wall.query_params["region"] = "532900"
     wall.switch_page(str(ROOT / "pages/screen.py")).run()
     assert not wall.exception
-    assert "上年口径不同" in "\n".join(str(h.proto.body) for h in wall.get("html"))
+    body = "\n".join(str(h.proto.body) for h in wall.get("html"))
+    assert "上年口径不同" in body
+    assert "演示数据" in body  # the counties' ranking and the trend are still demo records
