@@ -187,6 +187,8 @@ class _Walk:
     legacy_lines: int = 0
     legacy_digest: "hashlib._Hash" = field(default_factory=hashlib.sha256)
     head_found: bool = False
+    known_head: str = ""
+    known_found: bool = False
     lines_in: dict = field(default_factory=dict)
     findings: dict = field(default_factory=dict)
     torn: list = field(default_factory=list)
@@ -244,6 +246,7 @@ class _Walk:
             self.problem(where, "此处记载链头文件曾丢失或损坏、由日志重建:此前末尾的记录可能已被删除")
         else:
             self.records += 1
+        self.known_found |= bool(self.known_head) and event.get("mac") == self.known_head
         if event.get("prev") != self.link:
             self.problem(where, "与前一条记录不衔接(前面的记录被删除、插入或修改)")
         if seq != self.seq + 1:
@@ -265,6 +268,8 @@ class _Walk:
             self.problem("audit.head", "链头文件丢失:无法确认日志末尾没有被删除")
         elif head_problem == "bad" and self.key:
             self.problem("audit.head", "链头文件被修改或损坏:无法确认日志末尾没有被删除")
+        if self.known_head and not self.known_found:
+            self.problem(f"链头{self.known_head[:12]}", "日志中找不到此前另行保存的这个链头:它和其后的记录被删除或改写")
         if not self.head or self.head_found:
             return
         if self.seq < self.head["seq"]:
@@ -305,12 +310,14 @@ class Verdict(list):
         return [head, *shown, *more]
 
 
-def verify() -> Verdict:
-    """Check the whole chain: every line's key signature and link, and its end against the head."""
+def verify(known_head: str = "") -> Verdict:
+    """Check the whole chain: every line's key signature and link, its end against the head, and that it still
+    holds `known_head` (a head printed earlier and kept elsewhere: an old head put back with the log cut to match
+    then shows)."""
     with _locked(fcntl.LOCK_SH):
         key = _load_key()
         head, head_problem = _load_head(key)
-        walk = _Walk(key, head).run()
+        walk = _Walk(key, head, known_head=known_head.strip()).run()
     walk.finish(head_problem)
     problems = [f"{where} {';'.join(reasons)}" for where, reasons in walk.findings.items()]
     return Verdict(problems, walk.torn, walk.records, head["mac"] if head else "")
@@ -392,6 +399,11 @@ def record(user: str, action: str, detail: dict | None = None, role: str = "") -
         print(f"audit log write failed: {exc}", file=sys.stderr)
 
 
+def _text(value) -> str:
+    """A lone surrogate (kept escaped in the line) cannot go into a frame: show it as its escape."""
+    return str(value).encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def read(month: str | None = None) -> pl.DataFrame:
     """Events of one month (YYYYMM) or all months, newest first; a torn line is skipped (and logged)."""
     rows, skipped = [], []
@@ -402,9 +414,10 @@ def read(month: str | None = None) -> pl.DataFrame:
                 if e is None:
                     skipped.append(f"{f.name}:{n}")
                 elif e:
-                    rows.append({"time": e["time"], "user": e["user"], "role": str(e.get("role", "")),
-                                 "action": e["action"], "action_zh": ACTIONS_ZH.get(e["action"], e["action"]),
-                                 "detail": json.dumps(e.get("detail", {}), ensure_ascii=False)})
+                    rows.append({k: _text(v) for k, v in {
+                        "time": e["time"], "user": e["user"], "role": e.get("role", ""), "action": e["action"],
+                        "action_zh": ACTIONS_ZH.get(e["action"], e["action"]),
+                        "detail": json.dumps(e.get("detail", {}), ensure_ascii=False)}.items()})
     if skipped:
         _LOG.warning("审计日志中 %d 行半截记录已跳过:%s", len(skipped), ", ".join(skipped))
     schema = {k: pl.Utf8 for k in ("time", "user", "role", "action", "action_zh", "detail")}
@@ -414,9 +427,10 @@ def read(month: str | None = None) -> pl.DataFrame:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pingan.audit", description="审计日志")
     sub = parser.add_subparsers(dest="cmd", required=True)
-    sub.add_parser("verify", help="校验审计日志的密钥链与链头。退出码:0 完整;1 发现篡改;2 未被篡改,但有半截记录被跳过")
-    parser.parse_args(argv)
-    verdict = verify()
+    check = sub.add_parser("verify", help="校验审计日志的密钥链与链头。退出码:0 完整;1 发现篡改;2 未被篡改,但有半截记录被跳过")
+    check.add_argument("--known-head", default="", help="此前 verify 打印并另行保存的链头:日志必须仍包含它")
+    args = parser.parse_args(argv)
+    verdict = verify(args.known_head)
     print("\n".join(verdict.report_zh()))
     if verdict.head:
         print(f"链头:{verdict.head}(可另行保存,日后比对)")

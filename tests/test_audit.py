@@ -324,3 +324,29 @@ def test_audit_a_crash_between_the_line_and_the_head_is_caught_up(state):
     audit.record("u1", "login", role="analyst")
     v = audit.verify()
     assert v == [] and v.records == 7 and json.loads(lines_of(f)[-1])["prev"] == json.loads(lines_of(f)[-2])["mac"]
+
+
+def test_audit_an_old_head_put_back_with_the_log_cut_to_match_shows_against_a_kept_head(state):
+    f = five_records(state)
+    kept = audit.verify().head  # printed by `verify`, kept where the server cannot write
+    old_head, old_size = (state / "audit.head").read_bytes(), f.stat().st_size
+    audit.record("u1", "export", {"what": "名单"}, role="analyst")
+    audit.record("u1", "logout", role="analyst")
+    assert audit.verify(kept) == []
+    later = audit.verify().head
+    f.write_bytes(f.read_bytes()[:old_size])
+    (state / "audit.head").write_bytes(old_head)
+    assert audit.verify() == [] and audit.verify(kept) == []  # indistinguishable from the log as it was
+    assert wheres(audit.verify(later)) == [f"链头{later[:12]}"]
+    r = subprocess.run([sys.executable, "-m", "pingan.audit", "verify", "--known-head", later],
+                       capture_output=True, text=True, cwd=ROOT,
+                       env={"PINGAN_STATE_DIR": str(state), "PATH": "/usr/bin:/bin"})
+    assert r.returncode == 1 and r.stdout.splitlines()[1].startswith(f"链头{later[:12]} ")
+
+
+def test_audit_odd_text_is_recorded_and_read_back_whole(state):
+    audit.record("u\ud800x", "login", {"when": datetime(2026, 1, 2), "sql": "a\u2028b\rc"})
+    log = audit.read()
+    assert log["user"].to_list() == ["u\\ud800x"]
+    assert json.loads(log["detail"][0]) == {"when": "2026-01-02 00:00:00", "sql": "a\u2028b\rc"}
+    assert audit.verify() == [] and audit.verify().records == 1
