@@ -17,7 +17,7 @@ import streamlit as st
 # Linux monospace fonts (DejaVu Sans Mono) lose their underscores (short_name shows as "short name").
 from streamlit_ace import _render_component as ace_editor
 
-from pingan import charts, frame, history, queries, sandbox
+from pingan import auth, charts, frame, history, queries, sandbox
 
 TEXT = {
     "title": ("自助查询", "Ad hoc SQL"),
@@ -74,6 +74,7 @@ TEXT = {
     "download": ("下载结果", "Download"),
     "csv": ("CSV(Excel 可直接打开)", "CSV (opens in Excel)"), "xlsx": ("Excel 文件", "Excel"),
     "parquet": ("Parquet", "Parquet"),
+    "no_export": ("导出需要分析员或管理员权限。", "Exporting needs the analyst or admin role."),
     "xlsx_too_big": ("Excel 文件至多 {n:,} 行,更多请下载 CSV 或 Parquet。", "Excel files hold at most {n:,} rows here: "
                      "use CSV or Parquet."),
     "prepare_export": ("准备完整导出(至多 {e:,} 行)", "Prepare full export (up to {e:,} rows)"),
@@ -406,21 +407,30 @@ base = f"自助查询_{datetime.now():%Y%m%d_%H%M}"
 
 
 def download_row(result: sandbox.Result, key: str) -> None:
-    """The files are written only when a button is clicked (deferred downloads), not at every rerun."""
+    """The files are written only when a button is clicked (deferred downloads), not at every rerun; each is
+    stamped with the account and time and written to the audit log (Result.export_for)."""
+    acct = auth.current_account() or auth.LOCAL_DEMO
+    if not acct.can("export"):
+        st.caption(tr("no_export"))
+        return
+
+    def file(fmt: str):
+        return lambda: result.export_for(fmt, acct, account_region)
+
     c1, c2, c3, _ = st.columns([2, 2, 2, 3])
-    c1.download_button(tr("csv"), data=lambda: result.export("csv"), file_name=f"{base}.csv", mime="text/csv",
+    c1.download_button(tr("csv"), data=file("csv"), file_name=f"{base}.csv", mime="text/csv",
                        on_click="ignore", key=f"{key}_csv")
-    c3.download_button(tr("parquet"), data=lambda: result.export("parquet"), file_name=f"{base}.parquet",
+    c3.download_button(tr("parquet"), data=file("parquet"), file_name=f"{base}.parquet",
                        mime="application/vnd.apache.parquet", on_click="ignore", key=f"{key}_parquet")
     if result.frame.height <= sandbox.XLSX_ROWS:
-        c2.download_button(tr("xlsx"), data=lambda: result.export("xlsx"), file_name=f"{base}.xlsx",
+        c2.download_button(tr("xlsx"), data=file("xlsx"), file_name=f"{base}.xlsx",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                            on_click="ignore", key=f"{key}_xlsx")
     else:
         c2.caption(tr("xlsx_too_big", n=sandbox.XLSX_ROWS))
 
 
-if not res.truncated:
+if not res.truncated or not (auth.current_account() or auth.LOCAL_DEMO).can("export"):
     download_row(res, "sql_dl")
 else:
     exp = ss.get("sql_export")

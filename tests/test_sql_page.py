@@ -134,7 +134,7 @@ def test_truncated_result_and_full_export(warehouse_built):
     assert history.recent("local", limit=1)[0]["kind"] == "export"
     export = at.session_state["sql_export"]["result"]
     assert export.frame.height == 25_000
-    assert export.export("csv").startswith(b"\xef\xbb\xbfx\n0\n1\n")
+    assert export.export("csv", "stamp").startswith(b"\xef\xbb\xbfx\n0\n1\n")
 
 
 def test_example_loads_with_its_parameters_and_runs(warehouse_built, run_query):

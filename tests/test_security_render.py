@@ -1,0 +1,146 @@
+"""Issue 16, classes 5 and 6: files and text that could attack the reader, and SQL downloads stamped and audited."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+import subprocess
+import sys
+
+import openpyxl
+import polars as pl
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import ROOT
+from pingan import audit, auth, frame, sandbox, stamped
+
+FORMULAS = ['=HYPERLINK("http://127.0.0.1:8619/x","点我")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]
+ANALYST = auth.Account("wang", "analyst", "532900", "王伟")
+LEADER = auth.Account("lead", "leader", "", "省领导")
+# The stamp's one wording: account (display name), time, app, rows.
+STAMP = re.compile(r"^导出:(?P<who>.+) · \d{4}-\d\d-\d\d \d\d:\d\d:\d\d · 平安驾驶舱 · (?P<rows>\d+) 行$")
+
+
+def hostile_frame() -> pl.DataFrame:
+    return pl.DataFrame({"name": FORMULAS + ["大理州"], "n": list(range(7)), "share": [0.5] * 7})
+
+
+def read_xlsx(data: bytes) -> dict[str, list[tuple]]:
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    return {ws.title: [tuple((c.value, c.data_type) for c in row) for row in ws.iter_rows()] for ws in wb}
+
+
+def last_event() -> dict:
+    files = sorted((audit._dir()).glob("audit-*.jsonl"))
+    return json.loads(files[-1].read_text(encoding="utf-8").splitlines()[-1])
+
+
+# ------------------------------------------------------------------------ 5a: exports neutralise formulas
+
+def test_page_xlsx_export_has_no_formula_and_keeps_numbers():
+    sheets = read_xlsx(frame.export_bytes(hostile_frame(), "审计日志", "xlsx", ANALYST))
+    cells = [c for rows in sheets.values() for row in rows for c in row]
+    assert [c for c in cells if c[1] == "f"] == []
+    data = sheets["data"]
+    # openpyxl leaves a carriage return in its XML escape _x000D_ (Excel reads it back as the character)
+    assert [v.replace("_x000D_", "\r") for v, _ in (row[0] for row in data[1:])] == \
+        ["'" + f for f in FORMULAS] + ["大理州"]
+    assert [row[1] for row in data[1:]] == [(i, "n") for i in range(7)]
+    assert data[1][2] == (0.5, "n")
+    assert STAMP.match(sheets["导出信息"][0][0][0]).group("who") == "wang(王伟)"
+
+
+def test_page_csv_export_quotes_formula_prefixes_and_ends_with_the_stamp():
+    text = frame.export_bytes(hostile_frame(), "审计日志", "csv", ANALYST).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert [r[0] for r in rows[1:8]] == ["'" + f for f in FORMULAS] + ["大理州"]
+    assert [r[1] for r in rows[1:8]] == [str(i) for i in range(7)]
+    m = STAMP.match(rows[-1][0].removeprefix("# "))
+    assert m and m.group("who") == "wang(王伟)" and m.group("rows") == "7"
+
+
+def test_a_stamp_with_a_hostile_account_name_stays_one_harmless_line():
+    acct = auth.Account("=HYPERLINK(\"http://x\")", "analyst", "", "\r\n=1+1")
+    text = frame.export_bytes(pl.DataFrame({"a": ["x"]}), "t", "csv", acct).decode("utf-8-sig")
+    assert not [ln for ln in text.splitlines() if ln.startswith(stamped.safe.FORMULA_PREFIXES)]
+    assert text.splitlines()[-1] == f"# {stamped.mark(acct.username, acct.display_name, 1)}"
+    sheets = read_xlsx(frame.export_bytes(pl.DataFrame({"a": ["x"]}), "t", "xlsx", acct))
+    assert sheets["导出信息"][0][0][1] == "s"
+
+
+def test_column_names_are_neutralised_too():
+    df = pl.DataFrame({"=cmd|' /C calc'!A0": ["a"], "'=cmd|' /C calc'!A0": ["b"]})
+    out = stamped.neutral(df)
+    assert out.columns == ["''=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"]  # quoted, and still two columns
+
+
+def test_sql_result_exports_neutralise_cells_and_aliases(warehouse_built):
+    res = sandbox.run("""select '=HYPERLINK(''http://x'',''点我'')' as "=HYPERLINK(""http://y"")",
+                             '@SUM(A1)' as b, 42 as n, 'http://127.0.0.1:8619/a' as url""", {})
+    sheets = read_xlsx(res.export("xlsx", stamped.mark("wang", "王伟", 1)))
+    assert [c for rows in sheets.values() for row in rows for c in row if c[1] == "f"] == []
+    assert sheets["结果"][0][0] == ("'=HYPERLINK(\"http://y\")", "s")
+    assert sheets["结果"][1] == (("'=HYPERLINK('http://x','点我')", "s"), ("'@SUM(A1)", "s"), (42, "n"),
+                                ("http://127.0.0.1:8619/a", "s"))
+    wb = openpyxl.load_workbook(io.BytesIO(res.export("xlsx", "s")))
+    assert not wb["结果"]["D2"].hyperlink  # a URL stays text, not a link the reader clicks
+    rows = list(csv.reader(io.StringIO(res.export("csv", "s").decode("utf-8-sig"))))
+    assert rows[:2] == [["'=HYPERLINK(\"http://y\")", "b", "n", "url"],
+                        ["'=HYPERLINK('http://x','点我')", "'@SUM(A1)", "42", "http://127.0.0.1:8619/a"]]
+
+
+# ------------------------------------------------------------------------ 6: SQL downloads stamped and audited
+
+SQL = "select code, short_name from region where code like '5329%' order by code"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "parquet"])
+def test_sql_download_is_stamped_and_audited(warehouse_built, fmt):
+    res = sandbox.run(SQL, {}, scope="532900")
+    data = res.export_for(fmt, ANALYST, "532900")
+    if fmt == "csv":
+        mark = data.decode("utf-8-sig").splitlines()[-1].removeprefix("# ")
+    elif fmt == "xlsx":
+        mark = read_xlsx(data)["导出信息"][0][0][0]
+    else:
+        mark = pq.read_metadata(io.BytesIO(data)).metadata[b"pingan_export"].decode("utf-8")
+    m = STAMP.match(mark)
+    assert m and m.group("who") == "wang(王伟)" and int(m.group("rows")) == res.frame.height == 13
+    event = last_event()
+    assert (event["user"], event["role"], event["action"]) == ("wang", "analyst", "export")
+    assert event["detail"] == {"what": "SQL", "rows": 13, "format": fmt, "scope": "532900", "truncated": False,
+                               "sql_sha256": hashlib.sha256(SQL.encode()).hexdigest()}
+
+
+def test_sql_download_refused_without_the_export_permission(warehouse_built):
+    res = sandbox.run("select 1 as x", {})
+    before = last_event() if sorted(audit._dir().glob("audit-*.jsonl")) else None
+    with pytest.raises(PermissionError):
+        res.export_for("csv", LEADER, "")
+    assert (last_event() if before else None) == before
+
+
+def test_page_and_sql_stamps_are_the_same_wording(warehouse_built):
+    page = frame.export_bytes(pl.DataFrame({"x": [1]}), "t", "csv", ANALYST).decode("utf-8-sig").splitlines()[-1]
+    sql = sandbox.run("select 1 as x", {}).export_for("csv", ANALYST, "").decode("utf-8-sig").splitlines()[-1]
+    assert STAMP.sub("", page[2:]) == STAMP.sub("", sql[2:]) == ""
+    assert STAMP.match(page[2:]).group("who", "rows") == STAMP.match(sql[2:]).group("who", "rows")
+
+
+def test_cli_csv_is_neutralised_stamped_and_audited(warehouse_built):
+    import getpass
+
+    sql = "select '=1+1' as a, 5 as n"
+    out = subprocess.run([sys.executable, "-m", "pingan.sql", sql, "--format", "csv"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == ["a,n", "'=1+1,5"]
+    m = STAMP.match(out.stderr.strip().splitlines()[-1])
+    assert m and m.group("who") == f"cli:{getpass.getuser()}(命令行)" and m.group("rows") == "1"
+    event = last_event()
+    assert (event["user"], event["action"]) == (f"cli:{getpass.getuser()}", "export")
+    assert event["detail"]["sql_sha256"] == hashlib.sha256(sql.encode()).hexdigest()
+    assert event["detail"]["format"] == "csv" and event["detail"]["scope"] == "全部"
