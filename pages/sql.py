@@ -7,7 +7,6 @@ Results are kept per session with the statement and parameters they came from, s
 without running anything. The account's region scope (session key `account_region`, set by the auth layer)
 decides which rows the sandbox can see; the sidebar scope only fills in parameter defaults.
 """
-import re
 from datetime import date, datetime
 
 import plotly.express as px
@@ -17,7 +16,7 @@ import streamlit as st
 # Linux monospace fonts (DejaVu Sans Mono) lose their underscores (short_name shows as "short name").
 from streamlit_ace import _render_component as ace_editor
 
-from pingan import auth, charts, frame, history, queries, sandbox
+from pingan import auth, charts, frame, history, queries, safe, sandbox
 
 TEXT = {
     "title": ("自助查询", "Ad hoc SQL"),
@@ -183,20 +182,20 @@ with left:
             if kind == "date":
                 if not isinstance(ss.get(key), date):
                     ss[key] = default if isinstance(default, date) else scope.period.end
-                params[name] = col.date_input(f"${name}", key=key, min_value=date(2000, 1, 1),
+                params[name] = col.date_input(safe.md(f"${name}"), key=key, min_value=date(2000, 1, 1),
                                               max_value=date(2035, 12, 31))
             elif kind == "int":
                 if not isinstance(ss.get(key), int):
                     ss[key] = default if isinstance(default, int) else 0
-                params[name] = col.number_input(f"${name}", key=key, step=1)
+                params[name] = col.number_input(safe.md(f"${name}"), key=key, step=1)
             elif kind == "float":
                 if not isinstance(ss.get(key), (int, float)):
                     ss[key] = float(default) if isinstance(default, (int, float)) else 0.0
-                params[name] = col.number_input(f"${name}", key=key, step=0.1, format="%g")
+                params[name] = col.number_input(safe.md(f"${name}"), key=key, step=0.1, format="%g")
             else:
                 if not isinstance(ss.get(key), str):
                     ss[key] = str(default) if default is not None else ""
-                params[name] = col.text_input(f"${name}", key=key)
+                params[name] = col.text_input(safe.md(f"${name}"), key=key)
     b1, b2, _ = st.columns([1, 2, 3])
     clicked = b1.button(tr("run"), type="primary", key="sql_run", width="stretch")
     limit = b2.number_input(tr("time_limit"), min_value=1, max_value=int(sandbox.TIME_LIMIT_S),
@@ -228,9 +227,9 @@ with left:  # the outcome right under the Run button, where the eye is
         shown = " ".join(ln for ln in last["sql"].splitlines() if not ln.strip().startswith("--"))
         shown = " ".join(shown.split())
         shown = shown[:100] + ("…" if len(shown) > 100 else "")
-        st.caption(tr("ran_at", at=last["at"], sql=re.sub(r"([\\`*_{}\[\]()#+.!|~<>$-])", r"\\\1", shown)))
+        st.caption(tr("ran_at", at=last["at"], sql=safe.md(shown)))
         if last["error"] is not None:
-            st.error(last["error"].message)
+            st.error(safe.md(last["error"].message))  # DuckDB errors echo the statement
             if last["error"].detail:
                 st.code(last["error"].detail, language=None, wrap_lines=True)
         else:
@@ -245,7 +244,7 @@ with right:
         try:
             cols = sandbox.schema(account_region)
         except sandbox.SandboxError as exc:
-            st.error(exc.message)
+            st.error(safe.md(exc.message))
             cols = None
         if cols is not None:
             tables = cols.unique("table_name", keep="first", maintain_order=True).select(
@@ -394,12 +393,15 @@ with c_tab:
             if len(ys) > 1:
                 data = data.unpivot(index=[x] + ([color] if color else []), on=ys, variable_name="series",
                                     value_name="value")
+            # column names and text values are the statement's: shown as written, never as plotly's HTML
+            data, labels = charts.plain_frame(data)
+            if len(ys) > 1:
                 fig = draw(data, x=x, y="value", color="series", color_discrete_sequence=charts.CATEGORICAL,
-                           **({"barmode": "group"} if kind == "bar" else {}))
+                           labels=labels, **({"barmode": "group"} if kind == "bar" else {}))
             else:
                 fig = draw(data, x=x, y=ys[0], color=color or None, color_discrete_sequence=charts.CATEGORICAL,
-                           **({"barmode": "group"} if kind == "bar" else {}))
-            st.plotly_chart(charts.style(fig, title), width="stretch", key="sql_chart")
+                           labels=labels, **({"barmode": "group"} if kind == "bar" else {}))
+            st.plotly_chart(charts.style(fig, charts.plain(title)), width="stretch", key="sql_chart")
             st.caption(tr("chart_rows", n=df.height))
 
 st.markdown(f"**{tr('download')}**")
@@ -448,7 +450,7 @@ else:
                                elapsed_s=0.0, scope=account_region)
         ss["sql_export"] = exp
     if exp and exp["error"] is not None:
-        st.error(exp["error"].message)
+        st.error(safe.md(exp["error"].message))
     elif exp:
         full = exp["result"]
         more = tr("export_more", e=sandbox.EXPORT_ROWS) if full.truncated else ""

@@ -144,3 +144,68 @@ def test_cli_csv_is_neutralised_stamped_and_audited(warehouse_built):
     assert (event["user"], event["action"]) == (f"cli:{getpass.getuser()}", "export")
     assert event["detail"]["sql_sha256"] == hashlib.sha256(sql.encode()).hexdigest()
     assert event["detail"]["format"] == "csv" and event["detail"]["scope"] == "全部"
+
+
+# ------------------------------------------------------------------------ 5b: user-controlled text shown as text
+
+HOSTILE = "![x](http://127.0.0.1:8619-img.png) **粗体** [重新登录](http://x) <img src=x> :red[x] $x$"
+# What would render as an image, bold, a link, HTML, a colour or a formula if it reached Markdown unescaped.
+LIVE = ["![x]", "](http", "**粗体**", "<img", ":red[x]", "$x$"]
+MARKDOWN_ELEMENTS = ("markdown", "caption", "error", "warning", "info", "success", "toast", "exception")
+
+
+def live(body: str) -> list[str]:
+    """The LIVE markup in `body` whose first character is not backslash-escaped."""
+    found = []
+    for pattern in LIVE:
+        start = body.find(pattern)
+        while start != -1:
+            slashes = len(body[:start]) - len(body[:start].rstrip("\\"))
+            if slashes % 2 == 0:
+                found.append(pattern)
+                break
+            start = body.find(pattern, start + 1)
+    return found
+
+
+def rendered_markdown(at) -> list[str]:
+    """The body of every element that renders Markdown, and every widget label (labels render Markdown too)."""
+    bodies = [el.value for kind in MARKDOWN_ELEMENTS for el in at.get(kind)]
+    for kind in ("button", "download_button", "text_input", "number_input", "date_input", "selectbox",
+                 "multiselect", "radio", "checkbox", "text_area", "pills", "expander", "tab"):
+        bodies += [getattr(el.proto, "label", "") for el in at.get(kind)]
+    return bodies
+
+
+def sql_page_after(sql: str):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.switch_page(str(ROOT / "pages/sql.py")).run()
+    at.session_state["sql_text"] = sql
+    at.session_state["sql_ver"] = at.session_state["sql_ver"] + 1
+    at.button(key="sql_run").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.mark.parametrize("sql", [
+    f'selec "{HOSTILE}"',                                    # a syntax error that echoes the statement
+    f'select "{HOSTILE}" from region',                       # a binder error naming the missing column
+    f"select * from read_csv('{HOSTILE}')",                  # a refusal that names the file
+    f"select cast('{HOSTILE}' as integer)",                 # a conversion error that echoes the value
+])
+def test_sql_page_errors_show_the_statement_as_text(warehouse_built, sql):
+    at = sql_page_after(sql)
+    assert at.error, "the statement should fail"
+    bodies = rendered_markdown(at)
+    assert [(b, live(b)) for b in bodies if live(b)] == []
+    assert any("粗体" in b for b in bodies)  # the echo is there, escaped
+
+
+def test_sql_page_result_aliases_and_values_are_text(warehouse_built):
+    at = sql_page_after(f"""select '{HOSTILE}' as "{HOSTILE}", 1 as n""")
+    assert [(b, live(b)) for b in rendered_markdown(at) if live(b)] == []
+    at.tabs  # the chart tab is drawn at once in AppTest
+    spec = json.dumps(json.loads(at.get("plotly_chart")[0].proto.spec), ensure_ascii=False)
+    assert "<img" not in spec and "<a " not in spec and "&lt;img src=x&gt;" in spec
