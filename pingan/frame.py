@@ -7,7 +7,7 @@ from datetime import date
 import polars as pl
 import streamlit as st
 
-from . import auth, periods, queries, stamped
+from . import auth, periods, queries, safe, stamped
 from .i18n import t
 
 LEVEL_CHILD = {"all": "province", "province": "prefecture", "prefecture": "county", "county": None}
@@ -113,7 +113,7 @@ def _apply_url(regs: pl.DataFrame, first: int, last: int) -> None:
     acct = auth.current_account()
     outside = bool(region and acct is not None and acct.region and not queries.within(region, acct.region))
     if region and (region not in by_code or outside):  # unknown, or outside the account's scope
-        msgs.append(t("unknown_region", st.session_state["lang"], code=region[:20]))
+        msgs.append(t("unknown_region", st.session_state["lang"], code=safe.md(region[:20])))  # a link's text
         region = ""
     row = by_code.get(region)
     st.session_state["scope_province"] = row["province_code"] if row else ""
@@ -130,7 +130,7 @@ def _apply_url(regs: pl.DataFrame, first: int, last: int) -> None:
                 b = b if b in options else str(last)
             st.session_state["scope_from"], st.session_state["scope_to"] = a, b
         except periods.PeriodError as exc:
-            msgs.append(t("bad_period", st.session_state["lang"], msg=str(exc)))
+            msgs.append(t("bad_period", st.session_state["lang"], msg=safe.md(exc)))  # echoes the link's from/to
     st.session_state["_url_messages"] = msgs
 
 

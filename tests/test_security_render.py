@@ -209,3 +209,16 @@ def test_sql_page_result_aliases_and_values_are_text(warehouse_built):
     at.tabs  # the chart tab is drawn at once in AppTest
     spec = json.dumps(json.loads(at.get("plotly_chart")[0].proto.spec), ensure_ascii=False)
     assert "<img" not in spec and "<a " not in spec and "&lt;img src=x&gt;" in spec
+
+
+def test_a_link_with_hostile_region_and_period_is_echoed_as_text(warehouse_built):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.query_params["region"] = "![x](http://e/i.png)"       # region[:20] keeps all of it
+    at.query_params["from"] = "[重新登录](http://x) **粗体**"
+    at.run()
+    assert not at.exception, at.exception
+    warnings = [w.value for w in at.warning]
+    assert any("不存在或不在您的权限范围内" in w for w in warnings) and any("无法识别的期间" in w for w in warnings)
+    assert [(b, live(b)) for b in rendered_markdown(at) if live(b)] == []
