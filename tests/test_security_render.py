@@ -148,9 +148,11 @@ def test_cli_csv_is_neutralised_stamped_and_audited(warehouse_built):
 
 # ------------------------------------------------------------------------ 5b: user-controlled text shown as text
 
-HOSTILE = "![x](http://127.0.0.1:8619-img.png) **粗体** [重新登录](http://x) <img src=x> :red[x] $x$"
+HOSTILE = ("![x](http://127.0.0.1:8619-img.png) **粗体** [重新登录](http://x) <img src=x> :red[x] $x$ "
+           "www.example.com a@b.com")
 # What would render as an image, bold, a link, HTML, a colour or a formula if it reached Markdown unescaped.
 LIVE = ["![x]", "](http", "**粗体**", "<img", ":red[x]", "$x$"]
+AUTOLINK = re.compile(r"(?i)https?://|www\.|[-.\w+]@[-\w]")  # remark-gfm's autolink-literal patterns
 MARKDOWN_ELEMENTS = ("markdown", "caption", "error", "warning", "info", "success", "toast", "exception")
 
 
@@ -165,6 +167,9 @@ def live(body: str) -> list[str]:
                 found.append(pattern)
                 break
             start = body.find(pattern, start + 1)
+    # GFM turns bare URLs and e-mail addresses into links after resolving escapes, so look at the resolved text
+    if AUTOLINK.search(re.sub(r"\\(.)", r"\1", body)):
+        found.append("autolink")
     return found
 
 
@@ -222,3 +227,11 @@ def test_a_link_with_hostile_region_and_period_is_echoed_as_text(warehouse_built
     warnings = [w.value for w in at.warning]
     assert any("不存在或不在您的权限范围内" in w for w in warnings) and any("无法识别的期间" in w for w in warnings)
     assert [(b, live(b)) for b in rendered_markdown(at) if live(b)] == []
+
+
+@pytest.mark.parametrize("text", ["http://127.0.0.1:8619/login", "HTTPS://x.y", "www.example.com", "a@b.com"])
+def test_md_breaks_gfm_autolinks(text):
+    from pingan import safe
+
+    assert live(safe.md(text)) == []
+    assert safe.md(text).replace(safe.WORD_JOINER, "").replace("\\", "") == text  # reads the same
