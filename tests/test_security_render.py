@@ -235,3 +235,92 @@ def test_md_breaks_gfm_autolinks(text):
 
     assert live(safe.md(text)) == []
     assert safe.md(text).replace(safe.WORD_JOINER, "").replace("\\", "") == text  # reads the same
+
+
+# ------------------------------------------------------------------------ a real browser on a real server
+
+BROWSER_SQL = ("select '<a href=\"http://127.0.0.1:8619/t\">点我</a> [重新登录](http://127.0.0.1:8619/login)' "
+               "as \"<a href='http://127.0.0.1:8619/c'>列</a> ![y](http://127.0.0.1:8619-y.png)\", 1 as n")
+
+
+def _serve(port: int):
+    import os
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        if s.connect_ex(("127.0.0.1", port)) == 0:  # taken: any free port will do
+            s2 = socket.socket()
+            s2.bind(("127.0.0.1", 0))
+            port = s2.getsockname()[1]
+            s2.close()
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port",
+                             str(port), "--server.headless", "true", "--server.address", "127.0.0.1"],
+                            cwd=ROOT, env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                if r.read().strip() == b"ok":
+                    return proc, url
+        except OSError:
+            time.sleep(0.5)
+    proc.kill()
+    raise RuntimeError("streamlit did not start")
+
+
+def _run_in_editor(pg, sql: str) -> None:
+    import time
+
+    for _ in range(120):
+        editor = next((f for f in pg.frames if f.query_selector(".ace_editor")), None)
+        if editor:
+            break
+        time.sleep(0.5)
+    editor.click(".ace_content")
+    editor.evaluate("t => ace.edit(document.querySelector('.ace_editor')).setValue(t, 1)", sql)
+    pg.keyboard.press("Control+Enter")
+
+
+def test_sql_page_in_a_browser_shows_hostile_text_as_text_and_stamps_its_download(warehouse_built, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    proc, url = _serve(8730)
+    asked = []
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path="/usr/bin/chromium",
+                                         args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"])
+            pg = browser.new_page(accept_downloads=True)
+            pg.on("request", lambda r: asked.append(r.url) if ":8619" in r.url else None)
+            pg.goto(url + "/", wait_until="load")
+            pg.wait_for_selector("[data-testid='stSidebar']", timeout=90_000)
+            pg.goto(url + "/sql", wait_until="load")
+            found = {}
+            for sql in (f"select * from read_csv('{HOSTILE}')", BROWSER_SQL):
+                _run_in_editor(pg, sql)
+                pg.wait_for_selector("[data-testid='stCaptionContainer'] >> text=运行 ·", timeout=60_000)
+                if sql == BROWSER_SQL:
+                    pg.wait_for_selector("[data-testid='stDownloadButton']", timeout=60_000)
+                    pg.get_by_role("tab", name="图表").click()
+                    pg.wait_for_selector(".main-svg .xtick", timeout=30_000)
+                else:
+                    pg.wait_for_selector("[data-testid='stAlertContentError']", timeout=60_000)
+                found[sql] = (pg.eval_on_selector_all("a", "els => els.map(e => e.href || e.getAttribute('xlink:href'))"
+                                                      ".filter(h => h && h.includes(':8619'))"),
+                              pg.eval_on_selector_all("img", "els => els.map(e => e.src).filter(s => s.includes(':8619'))"))
+            with pg.expect_download() as dl:
+                pg.locator("[data-testid='stDownloadButton'] button").first.click()
+            path = tmp_path / "sql.csv"
+            dl.value.save_as(path)
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    assert found == {sql: ([], []) for sql in found}
+    assert asked == []
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    assert STAMP.match(lines[-1].removeprefix("# ")).group("who", "rows") == ("local(本地演示)", "1")
+    event = last_event()
+    assert (event["action"], event["detail"]["what"], event["detail"]["format"]) == ("export", "SQL", "csv")
