@@ -16,7 +16,7 @@ import streamlit as st
 # Linux monospace fonts (DejaVu Sans Mono) lose their underscores (short_name shows as "short name").
 from streamlit_ace import _render_component as ace_editor
 
-from pingan import auth, charts, frame, history, queries, safe, sandbox
+from pingan import auth, charts, frame, history, queries, safe, sandbox, stamped
 
 TEXT = {
     "title": ("自助查询", "Ad hoc SQL"),
@@ -73,7 +73,6 @@ TEXT = {
     "download": ("下载结果", "Download"),
     "csv": ("CSV(Excel 可直接打开)", "CSV (opens in Excel)"), "xlsx": ("Excel 文件", "Excel"),
     "parquet": ("Parquet", "Parquet"),
-    "no_export": ("导出需要分析员或管理员权限。", "Exporting needs the analyst or admin role."),
     "xlsx_too_big": ("Excel 文件至多 {n:,} 行,更多请下载 CSV 或 Parquet。", "Excel files hold at most {n:,} rows here: "
                      "use CSV or Parquet."),
     "prepare_export": ("准备完整导出(至多 {e:,} 行)", "Prepare full export (up to {e:,} rows)"),
@@ -413,7 +412,7 @@ def download_row(result: sandbox.Result, key: str) -> None:
     stamped with the account and time and written to the audit log (Result.export_for)."""
     acct = auth.current_account() or auth.LOCAL_DEMO
     if not acct.can("export"):
-        st.caption(tr("no_export"))
+        st.caption(stamped.REFUSED[0 if zh else 1])
         return
 
     def file(fmt: str):

@@ -245,7 +245,7 @@ def downloads(df: pl.DataFrame, basename: str, lang_: str, key: str) -> None:
     account and time in a last CSV line or a second Excel sheet), and each download is written to the audit log."""
     acct = auth.current_account() or auth.LOCAL_DEMO
     if not acct.can("export"):
-        st.caption("导出需要分析员或管理员权限。" if lang_ == "zh" else "Exporting needs the analyst or admin role.")
+        st.caption(stamped.REFUSED[0 if lang_ == "zh" else 1])
         return
     c1, c2, _ = st.columns([1, 1, 4])
 
@@ -263,8 +263,7 @@ def downloads(df: pl.DataFrame, basename: str, lang_: str, key: str) -> None:
 
 def export_bytes(df: pl.DataFrame, what: str, fmt_: str, acct: auth.Account) -> bytes:
     """One page table as a stamped csv or xlsx file for `acct`, recorded as an export event."""
-    if not acct.can("export"):
-        raise PermissionError("导出需要分析员或管理员权限。")
+    stamped.require(acct)
     stamp = stamped.mark(acct.username, acct.display_name, df.height)
     data = stamped.csv(df, stamp) if fmt_ == "csv" else stamped.xlsx(df, stamp)
     stamped.audit_export(acct.username, acct.role, what, df.height, fmt_)

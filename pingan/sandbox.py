@@ -219,8 +219,7 @@ class Result:
 
     def export_for(self, fmt: str, account, scope: str) -> bytes:
         """The stamped file for `account` (an auth.Account with the export permission), audited (`audit_export`)."""
-        if not account.can("export"):
-            raise PermissionError("导出需要分析员或管理员权限。")
+        stamped.require(account)
         data = self.export(fmt, stamped.mark(account.username, account.display_name, self.frame.height))
         self.audit_export(account, fmt, scope)
         return data

@@ -22,6 +22,7 @@ APP_NAME = "平安驾驶舱"
 NOTICE = "本文件含受控数据,请按规定使用和保管。"
 INFO_SHEET = "导出信息"
 PARQUET_KEY = "pingan_export"
+REFUSED = ("导出需要分析员或管理员权限。", "Exporting needs the analyst or admin role.")
 # A stamp is one line: a display name carrying a line break must not start a new CSV line (one that could begin
 # with "=" and be run by a spreadsheet).
 _BREAKS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
@@ -32,6 +33,12 @@ def mark(username: str, display_name: str, rows: int, now: datetime | None = Non
     who = _BREAKS.sub(" ", f"{username}({display_name})" if display_name else str(username))
     when = (now or datetime.now()).strftime("%Y-%m-%d %H:%M:%S")
     return safe.cell(f"导出:{who} · {when} · {APP_NAME} · {rows} 行")
+
+
+def require(account) -> None:
+    """Refuse (PermissionError) to write a file for an account without the export permission."""
+    if not account.can("export"):
+        raise PermissionError(REFUSED[0])
 
 
 def audit_export(username: str, role: str, what: str, rows: int, fmt: str, **detail) -> None:

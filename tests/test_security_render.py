@@ -324,3 +324,14 @@ def test_sql_page_in_a_browser_shows_hostile_text_as_text_and_stamps_its_downloa
     assert STAMP.match(lines[-1].removeprefix("# ")).group("who", "rows") == ("local(本地演示)", "1")
     event = last_event()
     assert (event["action"], event["detail"]["what"], event["detail"]["format"]) == ("export", "SQL", "csv")
+
+
+def test_the_audit_log_export_keeps_a_typed_login_name_as_text():
+    """The issue's example: a user name typed at the login form became a HYPERLINK formula in the admin's export."""
+    typed = '=HYPERLINK("http://127.0.0.1:8619/x","重新登录")'
+    audit.record(typed, "login_failed", {})
+    log = audit.read()
+    sheets = read_xlsx(frame.export_bytes(log, "审计日志", "xlsx", auth.LOCAL_DEMO))
+    assert [c for rows in sheets.values() for row in rows for c in row if c[1] == "f"] == []
+    users = [row[log.columns.index("user")][0] for row in sheets["data"][1:]]
+    assert "'" + typed in users and typed not in users
