@@ -7,7 +7,6 @@ Results are kept per session with the statement and parameters they came from, s
 without running anything. The account's region scope (session key `account_region`, set by the auth layer)
 decides which rows the sandbox can see; the sidebar scope only fills in parameter defaults.
 """
-import re
 from datetime import date, datetime
 
 import plotly.express as px
@@ -17,7 +16,7 @@ import streamlit as st
 # Linux monospace fonts (DejaVu Sans Mono) lose their underscores (short_name shows as "short name").
 from streamlit_ace import _render_component as ace_editor
 
-from pingan import charts, frame, history, queries, sandbox
+from pingan import auth, charts, frame, history, queries, safe, sandbox, stamped
 
 TEXT = {
     "title": ("自助查询", "Ad hoc SQL"),
@@ -182,20 +181,20 @@ with left:
             if kind == "date":
                 if not isinstance(ss.get(key), date):
                     ss[key] = default if isinstance(default, date) else scope.period.end
-                params[name] = col.date_input(f"${name}", key=key, min_value=date(2000, 1, 1),
+                params[name] = col.date_input(safe.md(f"${name}"), key=key, min_value=date(2000, 1, 1),
                                               max_value=date(2035, 12, 31))
             elif kind == "int":
                 if not isinstance(ss.get(key), int):
                     ss[key] = default if isinstance(default, int) else 0
-                params[name] = col.number_input(f"${name}", key=key, step=1)
+                params[name] = col.number_input(safe.md(f"${name}"), key=key, step=1)
             elif kind == "float":
                 if not isinstance(ss.get(key), (int, float)):
                     ss[key] = float(default) if isinstance(default, (int, float)) else 0.0
-                params[name] = col.number_input(f"${name}", key=key, step=0.1, format="%g")
+                params[name] = col.number_input(safe.md(f"${name}"), key=key, step=0.1, format="%g")
             else:
                 if not isinstance(ss.get(key), str):
                     ss[key] = str(default) if default is not None else ""
-                params[name] = col.text_input(f"${name}", key=key)
+                params[name] = col.text_input(safe.md(f"${name}"), key=key)
     b1, b2, _ = st.columns([1, 2, 3])
     clicked = b1.button(tr("run"), type="primary", key="sql_run", width="stretch")
     limit = b2.number_input(tr("time_limit"), min_value=1, max_value=int(sandbox.TIME_LIMIT_S),
@@ -227,9 +226,9 @@ with left:  # the outcome right under the Run button, where the eye is
         shown = " ".join(ln for ln in last["sql"].splitlines() if not ln.strip().startswith("--"))
         shown = " ".join(shown.split())
         shown = shown[:100] + ("…" if len(shown) > 100 else "")
-        st.caption(tr("ran_at", at=last["at"], sql=re.sub(r"([\\`*_{}\[\]()#+.!|~<>$-])", r"\\\1", shown)))
+        st.caption(tr("ran_at", at=last["at"], sql=safe.md(shown)))
         if last["error"] is not None:
-            st.error(last["error"].message)
+            st.error(safe.md(last["error"].message))  # DuckDB errors echo the statement
             if last["error"].detail:
                 st.code(last["error"].detail, language=None, wrap_lines=True)
         else:
@@ -244,7 +243,7 @@ with right:
         try:
             cols = sandbox.schema(account_region)
         except sandbox.SandboxError as exc:
-            st.error(exc.message)
+            st.error(safe.md(exc.message))
             cols = None
         if cols is not None:
             tables = cols.unique("table_name", keep="first", maintain_order=True).select(
@@ -393,12 +392,15 @@ with c_tab:
             if len(ys) > 1:
                 data = data.unpivot(index=[x] + ([color] if color else []), on=ys, variable_name="series",
                                     value_name="value")
+            # column names and text values are the statement's: shown as written, never as plotly's HTML
+            data, labels = charts.plain_frame(data)
+            if len(ys) > 1:
                 fig = draw(data, x=x, y="value", color="series", color_discrete_sequence=charts.CATEGORICAL,
-                           **({"barmode": "group"} if kind == "bar" else {}))
+                           labels=labels, **({"barmode": "group"} if kind == "bar" else {}))
             else:
                 fig = draw(data, x=x, y=ys[0], color=color or None, color_discrete_sequence=charts.CATEGORICAL,
-                           **({"barmode": "group"} if kind == "bar" else {}))
-            st.plotly_chart(charts.style(fig, title), width="stretch", key="sql_chart")
+                           labels=labels, **({"barmode": "group"} if kind == "bar" else {}))
+            st.plotly_chart(charts.style(fig, charts.plain(title)), width="stretch", key="sql_chart")
             st.caption(tr("chart_rows", n=df.height))
 
 st.markdown(f"**{tr('download')}**")
@@ -406,21 +408,30 @@ base = f"自助查询_{datetime.now():%Y%m%d_%H%M}"
 
 
 def download_row(result: sandbox.Result, key: str) -> None:
-    """The files are written only when a button is clicked (deferred downloads), not at every rerun."""
+    """The files are written only when a button is clicked (deferred downloads), not at every rerun; each is
+    stamped with the account and time and written to the audit log (Result.export_for)."""
+    acct = auth.current_account() or auth.LOCAL_DEMO
+    if not acct.can("export"):
+        st.caption(stamped.REFUSED[0 if zh else 1])
+        return
+
+    def file(fmt: str):
+        return lambda: result.export_for(fmt, acct, account_region)
+
     c1, c2, c3, _ = st.columns([2, 2, 2, 3])
-    c1.download_button(tr("csv"), data=lambda: result.export("csv"), file_name=f"{base}.csv", mime="text/csv",
+    c1.download_button(tr("csv"), data=file("csv"), file_name=f"{base}.csv", mime="text/csv",
                        on_click="ignore", key=f"{key}_csv")
-    c3.download_button(tr("parquet"), data=lambda: result.export("parquet"), file_name=f"{base}.parquet",
+    c3.download_button(tr("parquet"), data=file("parquet"), file_name=f"{base}.parquet",
                        mime="application/vnd.apache.parquet", on_click="ignore", key=f"{key}_parquet")
     if result.frame.height <= sandbox.XLSX_ROWS:
-        c2.download_button(tr("xlsx"), data=lambda: result.export("xlsx"), file_name=f"{base}.xlsx",
+        c2.download_button(tr("xlsx"), data=file("xlsx"), file_name=f"{base}.xlsx",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                            on_click="ignore", key=f"{key}_xlsx")
     else:
         c2.caption(tr("xlsx_too_big", n=sandbox.XLSX_ROWS))
 
 
-if not res.truncated:
+if not res.truncated or not (auth.current_account() or auth.LOCAL_DEMO).can("export"):
     download_row(res, "sql_dl")
 else:
     exp = ss.get("sql_export")
@@ -438,7 +449,7 @@ else:
                                elapsed_s=0.0, scope=account_region)
         ss["sql_export"] = exp
     if exp and exp["error"] is not None:
-        st.error(exp["error"].message)
+        st.error(safe.md(exp["error"].message))
     elif exp:
         full = exp["result"]
         more = tr("export_more", e=sandbox.EXPORT_ROWS) if full.truncated else ""

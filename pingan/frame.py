@@ -1,14 +1,13 @@
 """The frame every page shares: the scope filter kept in the URL, headers, badges and exports."""
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import date
 
 import polars as pl
 import streamlit as st
 
-from . import auth, periods, queries
+from . import auth, periods, queries, safe, stamped
 from .i18n import t
 
 LEVEL_CHILD = {"all": "province", "province": "prefecture", "prefecture": "county", "county": None}
@@ -114,7 +113,7 @@ def _apply_url(regs: pl.DataFrame, first: int, last: int) -> None:
     acct = auth.current_account()
     outside = bool(region and acct is not None and acct.region and not queries.within(region, acct.region))
     if region and (region not in by_code or outside):  # unknown, or outside the account's scope
-        msgs.append(t("unknown_region", st.session_state["lang"], code=region[:20]))
+        msgs.append(t("unknown_region", st.session_state["lang"], code=safe.md(region[:20])))  # a link's text
         region = ""
     row = by_code.get(region)
     st.session_state["scope_province"] = row["province_code"] if row else ""
@@ -131,7 +130,7 @@ def _apply_url(regs: pl.DataFrame, first: int, last: int) -> None:
                 b = b if b in options else str(last)
             st.session_state["scope_from"], st.session_state["scope_to"] = a, b
         except periods.PeriodError as exc:
-            msgs.append(t("bad_period", st.session_state["lang"], msg=str(exc)))
+            msgs.append(t("bad_period", st.session_state["lang"], msg=safe.md(exc)))  # echoes the link's from/to
     st.session_state["_url_messages"] = msgs
 
 
@@ -242,43 +241,33 @@ def demo_badge(lang_: str) -> None:
 def downloads(df: pl.DataFrame, basename: str, lang_: str, key: str) -> None:
     """CSV (UTF-8 with BOM, so Excel reads Chinese) and XLSX of a table, generated only when clicked.
 
-    Exports need the export permission; each file names the account and time (a last line in CSV, a
-    second sheet in Excel), and each download is written to the audit log."""
-    from datetime import datetime
-
-    from . import audit
-
+    Exports need the export permission; each file is written by `stamped` (formula prefixes neutralised, the
+    account and time in a last CSV line or a second Excel sheet), and each download is written to the audit log."""
     acct = auth.current_account() or auth.LOCAL_DEMO
     if not acct.can("export"):
-        st.caption("导出需要分析员或管理员权限。" if lang_ == "zh" else "Exporting needs the analyst or admin role.")
+        st.caption(stamped.REFUSED[0 if lang_ == "zh" else 1])
         return
     c1, c2, _ = st.columns([1, 1, 4])
 
-    def stamp(fmt_: str) -> str:
-        audit.record(acct.username, "export", {"what": basename, "rows": df.height, "format": fmt_}, role=acct.role)
-        return f"导出:{acct.username}({acct.display_name}) · {datetime.now():%Y-%m-%d %H:%M:%S} · 平安驾驶舱 · {df.height} 行"
+    def file(fmt_: str):
+        def make() -> bytes:
+            return export_bytes(df, basename, fmt_, acct)
+        return make
 
-    def csv() -> bytes:
-        mark = stamp("csv")
-        return df.write_csv(include_bom=True).encode("utf-8") + f"# {mark}\n".encode("utf-8")
-
-    def xlsx() -> bytes:
-        import xlsxwriter
-
-        mark = stamp("xlsx")
-        buf = io.BytesIO()
-        with xlsxwriter.Workbook(buf) as wb:
-            df.write_excel(wb, worksheet="data")
-            info = wb.add_worksheet("导出信息")
-            info.write(0, 0, mark)
-            info.write(1, 0, "本文件含受控数据,请按规定使用和保管。")
-        return buf.getvalue()
-
-    c1.download_button(t("download_csv", lang_), data=csv, file_name=f"{basename}.csv", mime="text/csv",
+    c1.download_button(t("download_csv", lang_), data=file("csv"), file_name=f"{basename}.csv", mime="text/csv",
                        on_click="ignore", key=f"{key}_csv")
-    c2.download_button(t("download_xlsx", lang_), data=xlsx, file_name=f"{basename}.xlsx",
+    c2.download_button(t("download_xlsx", lang_), data=file("xlsx"), file_name=f"{basename}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        on_click="ignore", key=f"{key}_xlsx")
+
+
+def export_bytes(df: pl.DataFrame, what: str, fmt_: str, acct: auth.Account) -> bytes:
+    """One page table as a stamped csv or xlsx file for `acct`, recorded as an export event."""
+    stamped.require(acct)
+    stamp = stamped.mark(acct.username, acct.display_name, df.height)
+    data = stamped.csv(df, stamp) if fmt_ == "csv" else stamped.xlsx(df, stamp)
+    stamped.audit_export(acct.username, acct.role, what, df.height, fmt_)
+    return data
 
 
 def today() -> date:

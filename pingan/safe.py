@@ -5,7 +5,8 @@ Two rules, one home each:
   notes from reports, account names, SQL text and errors) goes into an element that renders Markdown (st.markdown,
   st.caption, st.error/warning/info/success, st.toast, widget labels), every Markdown, LaTeX and directive character
   is backslash-escaped and line breaks become spaces, so `![x](http://…)` is shown as those characters and never
-  becomes an image the browser fetches or a link; `**粗体**` stays asterisks; `:red[x]` and `$x$` stay text.
+  becomes an image the browser fetches or a link (a word joiner breaks GFM's bare-URL and e-mail autolinks);
+  `**粗体**` stays asterisks; `:red[x]` and `$x$` stay text.
 - `cell(value)`: before a text value goes into a CSV or spreadsheet export, one that a spreadsheet program would run
   as a formula (it starts with = + - @, a tab or a carriage return; OWASP "CSV injection") gets a leading
   apostrophe, so `=HYPERLINK(...)` arrives as text. Numbers and dates are left alone (they are typed cells).
@@ -22,13 +23,19 @@ import polars as pl
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^&\"'%/])")
 _BREAKS = re.compile(r"[\r\n\u2028\u2029\x0b\x0c]+")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# GFM's autolink literals are found in the text after escapes are resolved (remark-gfm's find-and-replace on text
+# nodes: "https?://", "www." and "x@y.z"), so backslashes cannot stop `http\:\/\/…` becoming a link. A word joiner
+# (U+2060, invisible, no line break) after "http"/"https"/"www" and after "@" breaks those patterns.
+_AUTOLINK = re.compile(r"(?i)(https?(?=:)|www(?=\.)|@)")
+WORD_JOINER = "\u2060"
 
 
 def md(text) -> str:
     """`text` as literal characters inside Markdown (never an image, link, heading, colour or formula)."""
     if text is None:
         return ""
-    return _MD_SPECIAL.sub(r"\\\1", _BREAKS.sub(" ", str(text)))
+    plain = _AUTOLINK.sub(lambda m: m.group(0) + WORD_JOINER, _BREAKS.sub(" ", str(text)))
+    return _MD_SPECIAL.sub(r"\\\1", plain)
 
 
 def cell(value):

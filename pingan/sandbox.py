@@ -23,7 +23,6 @@ only that region's rows (pingan.scoped), so nothing outside the scope can be rea
 """
 from __future__ import annotations
 
-import io
 import json
 import os
 import re
@@ -46,7 +45,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import config, scoped, warehouse
+from . import config, scoped, stamped, warehouse
 
 TIME_LIMIT_S = 10.0            # default and maximum time per statement, seconds
 DISPLAY_ROWS = 10_000          # rows shown on the page
@@ -205,20 +204,30 @@ class Result:
             out.append(s)
         return pl.DataFrame(out) if out else self.frame
 
-    def export(self, fmt: str) -> bytes:
-        """The rows as a file: csv (UTF-8 with BOM, for Excel), xlsx or parquet (which keeps nested types)."""
+    def export(self, fmt: str, stamp: str) -> bytes:
+        """The rows as a file stamped with `stamp` (`stamped.mark`): csv (UTF-8 with BOM, for Excel), xlsx or
+        parquet (which keeps nested types); text that a spreadsheet would run as a formula is quoted."""
         if fmt == "csv":
-            return self.flat().write_csv(include_bom=True).encode("utf-8")
-        buf = io.BytesIO()
+            return stamped.csv(self.flat(), stamp)
         if fmt == "xlsx":
             if self.frame.height > XLSX_ROWS:
                 raise ValueError(f"xlsx export is limited to {XLSX_ROWS} rows")
-            self.flat().write_excel(buf, worksheet="结果", autofit=self.frame.height <= 10_000)
-        elif fmt == "parquet":
-            self.frame.write_parquet(buf)
-        else:
-            raise ValueError(f"unknown export format: {fmt}")
-        return buf.getvalue()
+            return stamped.xlsx(self.flat(), stamp, worksheet="结果", autofit=self.frame.height <= 10_000)
+        if fmt == "parquet":
+            return stamped.parquet(self.frame, stamp)
+        raise ValueError(f"unknown export format: {fmt}")
+
+    def export_for(self, fmt: str, account, scope: str) -> bytes:
+        """The stamped file for `account` (an auth.Account with the export permission), audited (`audit_export`)."""
+        stamped.require(account)
+        data = self.export(fmt, stamped.mark(account.username, account.display_name, self.frame.height))
+        self.audit_export(account, fmt, scope)
+        return data
+
+    def audit_export(self, account, fmt: str, scope: str) -> None:
+        """The export event of these rows: SQL, rows, format, the statement's SHA-256 and the region scope."""
+        stamped.audit_export(account.username, account.role, "SQL", self.frame.height, fmt,
+                             sql_sha256=stamped.sql_digest(self.sql), scope=scope or "全部", truncated=self.truncated)
 
 
 # ---------------------------------------------------------------------------------------------------- checks

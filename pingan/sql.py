@@ -6,15 +6,23 @@
 
 Exit 0 with the rows on stdout (a truncation notice on stderr), 1 with the refusal or interruption message on
 stderr. The table format shows up to sandbox.DISPLAY_ROWS rows, csv up to sandbox.EXPORT_ROWS.
+A csv is an export like the SQL page's: formula prefixes are quoted, it is written to the audit log as an export
+by `cli:<login name>`, and its account and time stamp goes to stderr (stdout stays rows only, for pipes).
 """
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 
 import polars as pl
 
-from . import sandbox
+from . import auth, sandbox, stamped
+
+
+def cli_account(scope: str) -> auth.Account:
+    """Who runs the command line: the operating-system account, with a shell on the server (so every right)."""
+    return auth.Account(f"cli:{getpass.getuser()}", "admin", scope, "命令行")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,7 +54,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         flat = res.flat()
         if args.format == "csv":
-            sys.stdout.write(flat.write_csv())
+            acct = cli_account(args.scope)
+            sys.stdout.write(stamped.neutral(flat).write_csv())
+            res.audit_export(acct, "csv", args.scope)
+            print(stamped.mark(acct.username, acct.display_name, flat.height), file=sys.stderr)
         else:
             with pl.Config(tbl_rows=-1, tbl_cols=-1, fmt_str_lengths=80, tbl_width_chars=1000,
                            tbl_hide_dataframe_shape=True, tbl_formatting="ASCII_MARKDOWN",

@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
-from pingan import history, queries, sandbox
+from pingan import history, queries, safe, sandbox
 
 
 def sql_page(state: dict | None = None, params: dict | None = None) -> AppTest:
@@ -95,7 +95,7 @@ def test_refusal_is_shown_in_chinese_and_recorded(warehouse_built, sql, message)
     at = sql_page()
     set_sql(at, sql)
     run(at)
-    assert message in at.error[0].value
+    assert safe.md(message) in at.error[0].value  # shown as text: the message echoes the statement
     assert not at.metric  # no result
     last = history.recent("local", limit=1)[0]
     assert last["outcome"] == "refused" and last["sql"] == sql
@@ -134,7 +134,7 @@ def test_truncated_result_and_full_export(warehouse_built):
     assert history.recent("local", limit=1)[0]["kind"] == "export"
     export = at.session_state["sql_export"]["result"]
     assert export.frame.height == 25_000
-    assert export.export("csv").startswith(b"\xef\xbb\xbfx\n0\n1\n")
+    assert export.export("csv", "stamp").startswith(b"\xef\xbb\xbfx\n0\n1\n")
 
 
 def test_example_loads_with_its_parameters_and_runs(warehouse_built, run_query):

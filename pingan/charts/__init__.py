@@ -1,7 +1,10 @@
 """Plotly charts in the house style; one module per domain beside this one (charts/disputes.py …)."""
 from __future__ import annotations
 
+import html
+
 import plotly.graph_objects as go
+import polars as pl
 import plotly.io as pio
 
 # System CJK fonts only (no web fonts: the users' network is air-gapped).
@@ -36,3 +39,18 @@ def style(fig: go.Figure, title: str, *, height: int = 420, legend: bool = True)
     """Title as a sentence, system CJK font, quiet grid, legend on top (the default TEMPLATE), at a height."""
     fig.update_layout(title_text=title, height=height, showlegend=legend)
     return fig
+
+
+def plain(text: str) -> str:
+    """`text` shown as written in a plotly title, tick, legend or hover label (plotly renders a subset of HTML there:
+    <a href> links, <b>, <br>, <span style>), for text a user or a file controls."""
+    return html.escape(str(text), quote=False)
+
+
+def plain_frame(df: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, str]]:
+    """`df` with its text values made `plain`, and plotly express `labels` that show each column name as written."""
+    text = [c for c, t in df.schema.items() if t == pl.Utf8 or t == pl.Categorical]
+    out = df.with_columns(pl.col(c).cast(pl.Utf8).str.replace_all("&", "&amp;", literal=True)
+                          .str.replace_all("<", "&lt;", literal=True).str.replace_all(">", "&gt;", literal=True)
+                          for c in text)
+    return out, {c: plain(c) for c in df.columns}
