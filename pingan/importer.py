@@ -30,6 +30,7 @@ import time
 import unicodedata
 import warnings
 import zipfile
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -41,6 +42,14 @@ from . import audit, loads, periods, rollups, templates, warehouse
 
 MAX_MB = 150
 MAX_BYTES = MAX_MB * 1024 * 1024
+# Bounds checked before a file is parsed, so that no upload can make validation eat the server's memory or time
+# (a zip bomb, a line of 20,000 fields, a 10 MB cell). The widest template has 16 columns; Excel itself holds at
+# most 32,767 characters in a cell; real workbooks inflate 5-20 times, a bomb ~1,000 times.
+MAX_FIELDS = 1_000
+MAX_CELL_CHARS = 32_767
+MAX_UNZIPPED_MB = 600
+MAX_ZIP_RATIO = 200
+FUZZY_CHARS = 100  # longest text for which a "是否指…" suggestion is looked up
 HEADER_SEARCH_ROWS = 15
 SHOWN_PROBLEMS = 50
 EARLIEST = date(1990, 1, 1)
@@ -204,6 +213,11 @@ class Sheet:
     bad_cells: list = field(default_factory=list)   # (row, col letter, kind, text) from the XML
     first_cols: dict = field(default_factory=dict)  # row -> index of its first valued cell (XML)
     encoding: str = ""
+    cut_row: int | None = None  # index in cells of a last row cut in transfer (CSV), reported by map_sheet
+    cut_value: str = ""
+
+
+CUT_ROW_REASON = "文件末行不完整(可能在传输中被截断):该行未导入;请重新导出或重新上传完整的文件"
 
 
 def check_size(up: Upload) -> None:
@@ -301,6 +315,71 @@ class _NotUtf8(Exception):
     pass
 
 
+@dataclass
+class _CsvShape:
+    cut_at: int | None = None      # byte offset where a last record cut inside an open quote starts
+    cut_short: bool = False        # the last record lacks its newline and has fewer fields than the header
+    cut_value: str = ""
+
+
+def _csv_lines(text: bytes):
+    """The lines of `text` as str, each with the byte offset where it starts (one pass, nothing copied whole)."""
+    at = 0
+    n = len(text)
+    while at < n:
+        end = text.find(b"\n", at)
+        end = n if end < 0 else end + 1
+        yield at, text[at:end].decode("utf-8", errors="replace")
+        at = end
+
+
+def scan_csv(text: bytes, sep: str) -> _CsvShape:
+    """One linear pass before parsing: refuse too many fields per line or too long a cell; find a cut last row.
+
+    Python's csv reader (C, non-strict, like polars it tolerates stray quotes) splits the records; the field size
+    limit stops a huge cell without building it. A last record cut inside a quoted field is one whose text holds
+    an odd number of quotes (RFC 4180 doubles quotes inside quotes).
+    """
+    starts: list[int] = []
+    lines = _csv_lines(text)
+
+    def tracked():
+        for at, line in lines:
+            starts.append(at)
+            yield line
+
+    old = csv.field_size_limit(MAX_CELL_CHARS)
+    widest, last, last_start, line_no = 0, [], 0, 0
+    try:
+        reader = csv.reader(tracked(), delimiter=sep, quotechar='"', strict=False)
+        for i, row in enumerate(reader):
+            record_start = starts[line_no] if line_no < len(starts) else 0
+            line_no = reader.line_num
+            if len(row) > MAX_FIELDS:
+                raise FileProblem(f"第 {line_no} 行有 {len(row):,} 个字段,超过上限 {MAX_FIELDS:,} 个,未读取;"
+                                  f"请检查分隔符,或使用数据管理页提供的模板。")
+            if i < HEADER_SEARCH_ROWS:
+                widest = max(widest, len(row))
+            last, last_start = row, record_start
+    except csv.Error as exc:
+        if "field larger" in str(exc):
+            raise FileProblem(f"第 {reader.line_num} 行有一个单元格超过 {MAX_CELL_CHARS:,} 个字符的上限"
+                              f"(Excel 单元格的最大长度),未读取。") from None
+        raise FileProblem(f"CSV 文件格式有误,第 {reader.line_num} 行无法读取({str(exc)[:80]})。") from None
+    finally:
+        csv.field_size_limit(old)
+    shape = _CsvShape()
+    if not text or text.endswith((b"\n", b"\r")):
+        return shape
+    tail = text[last_start:]
+    shape.cut_value = tail[:200].decode("utf-8", errors="replace")
+    if tail.count(b'"') % 2:
+        shape.cut_at = last_start
+    elif 0 < len(last) < widest:
+        shape.cut_short = True
+    return shape
+
+
 def _read_text(file: str, text: bytes, encoding: str) -> list[Sheet]:
     head = text[:1 << 16]
     try:
@@ -313,6 +392,9 @@ def _read_text(file: str, text: bytes, encoding: str) -> list[Sheet]:
     if sep == "，":  # polars wants a one-byte separator: a full-width comma file is rare enough to convert
         text = text.replace("，".encode(), b",")
         sep = ","
+    shape = scan_csv(text, sep)
+    if shape.cut_at is not None:
+        text = text[:shape.cut_at]  # an open quote would swallow nothing else, but polars refuses the whole file
     # One more column than the widest early row catches later rows with too many fields.
     names = ",".join(f"c{i}" for i in range(width + 1)).replace(",", sep).encode() + b"\n"
     try:
@@ -323,7 +405,11 @@ def _read_text(file: str, text: bytes, encoding: str) -> list[Sheet]:
             raise _NotUtf8 from None
         raise FileProblem(f"CSV 文件格式有误,无法读取({str(exc).splitlines()[0][:120]});"
                           f"请检查引号是否成对。") from None
-    return [Sheet(file, "", cells, 1, encoding=encoding)]
+    sheet = Sheet(file, "", cells, 1, encoding=encoding)
+    if shape.cut_at is not None or shape.cut_short:
+        sheet.cut_row = cells.height if shape.cut_at is not None else cells.height - 1
+        sheet.cut_value = shape.cut_value
+    return [sheet]
 
 
 _CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
@@ -409,8 +495,58 @@ def _scan_sheet_xml(z: zipfile.ZipFile, path: str) -> tuple[int, dict, list]:
 SKIPPED_SHEETS = ("说明", "填表说明", "填报说明", "指标说明", "instructions", "readme")
 
 
+def check_zip(data: bytes) -> None:
+    """Refuse a workbook that would inflate beyond the bounds, judged from the zip directory, then by streaming.
+
+    The directory's sizes can lie; Python's zip reader stops at the size it claims and then fails the CRC, so
+    streaming every member in small chunks (nothing kept) proves the sizes before fastexcel inflates anything.
+    """
+    bad = "Excel 文件已损坏或不完整(可能上传或复制时中断),无法打开;请重新保存后再上传。"
+    limit = MAX_UNZIPPED_MB << 20
+    try:
+        z = zipfile.ZipFile(io.BytesIO(data))
+        members = z.infolist()
+    except (zipfile.BadZipFile, OSError, EOFError):
+        raise FileProblem(bad) from None
+    total = sum(m.file_size for m in members)
+    if total > limit:
+        raise FileProblem(f"Excel 文件解压后为 {total / 1024 / 1024:,.0f} MB,超过上限 {MAX_UNZIPPED_MB} MB"
+                          f"(可能是“压缩炸弹”),未读取;请按月份或地区拆分成多个文件后再上传。")
+    for m in members:
+        if m.file_size > 1 << 20 and m.file_size > MAX_ZIP_RATIO * max(m.compress_size, 1):
+            raise FileProblem(f"Excel 文件中的“{m.filename[:80]}”压缩比为 {m.file_size // max(m.compress_size, 1):,} 倍,"
+                              f"超过上限 {MAX_ZIP_RATIO} 倍(正常表格不会如此,可能是“压缩炸弹”),未读取。")
+    seen = 0
+    try:
+        for m in members:
+            with z.open(m) as fh:
+                while chunk := fh.read(1 << 20):
+                    seen += len(chunk)
+                    if seen > limit:
+                        raise FileProblem(f"Excel 文件解压后超过上限 {MAX_UNZIPPED_MB} MB,未读取;"
+                                          f"请按月份或地区拆分成多个文件后再上传。")
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError):
+        raise FileProblem(bad) from None
+
+
+def _check_cell_lengths(sheet: Sheet) -> None:
+    """Excel holds at most MAX_CELL_CHARS characters in a cell; a longer one is not a report, and slows every check."""
+    cells = sheet.cells
+    if cells.width == 0 or cells.height == 0:
+        return
+    lengths = cells.select(pl.all().str.len_chars().max()).row(0)
+    for j, n in enumerate(lengths):
+        if n is not None and n > MAX_CELL_CHARS:
+            i = cells.select(pl.col(f"c{j}").str.len_chars().arg_max()).item()
+            raise FileProblem(f"工作表“{sheet.name}”第 {sheet.first_row + i} 行 {col_letters(j)} 列的单元格有 {n:,} 个字符,"
+                              f"超过上限 {MAX_CELL_CHARS:,}(Excel 单元格的最大长度),未读取。")
+
+
 def read_workbook(file: str, data: bytes, kind: str) -> list[Sheet]:
     import fastexcel
+
+    if kind in ("xlsx", "ods"):
+        check_zip(data)
 
     try:
         with warnings.catch_warnings():
@@ -441,8 +577,12 @@ def read_workbook(file: str, data: bytes, kind: str) -> list[Sheet]:
         except Exception as exc:
             raise FileProblem(f"工作表“{name}”无法读取({str(exc).splitlines()[0][:100]})。") from None
         cells = cells.rename({c: f"c{i}" for i, c in enumerate(cells.columns)})
+        if cells.width > MAX_FIELDS:
+            raise FileProblem(f"工作表“{name}”有 {cells.width:,} 列,超过上限 {MAX_FIELDS:,} 列,未读取。")
         first_row, first_cols, bad = facts.get(name, (1, {}, []))
-        out.append(Sheet(file, name, cells, first_row, bad, first_cols, encoding=kind.upper()))
+        sheet = Sheet(file, name, cells, first_row, bad, first_cols, encoding=kind.upper())
+        _check_cell_lengths(sheet)
+        out.append(sheet)
     return out
 
 
@@ -645,7 +785,8 @@ def resolve_region(ref: Reference, raw: str, county_only: bool = False) -> tuple
     else:
         codes = ref.names.get(s, [])
         if not codes:
-            near = difflib.get_close_matches(s, list(ref.names), n=3, cutoff=0.6)
+            # no place name is long: fuzzy matching a long text would only cost time (difflib indexes it whole)
+            near = difflib.get_close_matches(s, list(ref.names), n=3, cutoff=0.6) if len(s) <= FUZZY_CHARS else []
             hint = f";是否指:{'、'.join(near)}?" if near else ""
             return None, f"地区“{raw}”不存在(请填写6位代码或正式名称){hint}"
     if county_only:
@@ -706,8 +847,10 @@ def _find_header(sheet: Sheet, ref: Reference) -> tuple[int, str] | None:
     rows = sheet.cells.head(HEADER_SEARCH_ROWS).rows()
     for i, row in enumerate(rows):
         texts = [_cell_text(v) for v in row if _cell_text(v)]
-        agg = {_match(ref, ref.agg_headers, t)[0].key for t in texts if _match(ref, ref.agg_headers, t)}
-        case = {_match(ref, ref.case_headers, t)[0].key for t in texts if _match(ref, ref.case_headers, t)}
+        agg_hits = (_match(ref, ref.agg_headers, t) for t in texts)
+        case_hits = (_match(ref, ref.case_headers, t) for t in texts)
+        agg = {hit[0].key for hit in agg_hits if hit}
+        case = {hit[0].key for hit in case_hits if hit}
         for score, kind in ((len(case) + ({"case_no", "identified_date"} <= case), "dispute_case"),
                             (len(agg) + ({"region", "period"} <= agg), "observation")):
             if score > best[0]:
@@ -745,7 +888,7 @@ def map_sheet(sheet: Sheet, ref: Reference, problems: _Problems) -> Mapped | Non
     if sheet.first_cols:
         j0 = next((j for j, t in enumerate(header) if t), 0)
         xml_offset = sheet.first_cols.get(sheet.first_row + h, j0) - j0
-    columns, seen = {}, {}
+    columns, seen, hints = {}, {}, {}
     ok = True
     last = max((j for j, t in enumerate(header) if t), default=-1)
     below = [_cell_text(v) for v in sheet.cells.row(h + 1)] if h + 1 < sheet.cells.height else []
@@ -788,8 +931,10 @@ def map_sheet(sheet: Sheet, ref: Reference, problems: _Problems) -> Mapped | Non
                              f"不能与本表的列混在一起;请分成两个工作表或两个文件", column=text, value=text)
                 ok = False
                 continue
-            near = difflib.get_close_matches(whole, list(table), n=6, cutoff=0.5)
-            near = list(dict.fromkeys(table[n].header for n in near))[:2]
+            if whole not in hints:  # a wide sheet repeats its unknown names: look each up once
+                near = difflib.get_close_matches(whole, list(table), n=6, cutoff=0.5) if len(whole) <= FUZZY_CHARS else []
+                hints[whole] = list(dict.fromkeys(table[n].header for n in near))[:2]
+            near = hints[whole]
             hint = f";是否指“{'”或“'.join(near)}”?" if near else ""
             problems.add(sheet.file, label, f"无法识别的列“{text}”{hint}如不需要导入,请删除该列或把列名改为“备注”",
                          column=text, value=text)
@@ -826,15 +971,18 @@ def map_sheet(sheet: Sheet, ref: Reference, problems: _Problems) -> Mapped | Non
             ok = False
     # Rows: number them as the spreadsheet does, drop the empty ones.
     mapped_cols = list(columns)
-    used = [f"c{j}" for j, t in enumerate(header) if t and f"c{j}" in body.columns]
+    present = set(body.columns)  # sets, not lists: a sheet may be a thousand columns wide
+    used = [f"c{j}" for j, t in enumerate(header) if t and f"c{j}" in present]
+    used_set = set(used)
     body = body.with_columns(
         *(pl.when(pl.col(c) != "").then(pl.col(c)).alias(c) for c in body.columns),
         (pl.int_range(pl.len()) + header_row + 1).cast(pl.Int64).alias("_row"))
     key_cols = mapped_cols or used
     if key_cols:
         body = body.filter(~pl.all_horizontal(pl.col(c).is_null() for c in key_cols))
-    raw = body.select("_row", *(pl.col(f"c{j}").alias(_unique_name(header, j)) for j in range(len(header))
-                                if f"c{j}" in used))
+    counts = Counter(header)
+    raw = body.select("_row", *(pl.col(f"c{j}").alias(_unique_name(header, j, counts)) for j in range(len(header))
+                                if f"c{j}" in used_set))
     data = body.select(pl.lit(sheet.file).alias("_file"), pl.lit(label).alias("_sheet"), "_row",
                        *(pl.col(c).alias(columns[c][0].key) for c in mapped_cols))
     if body.height == 0:
@@ -842,20 +990,22 @@ def map_sheet(sheet: Sheet, ref: Reference, problems: _Problems) -> Mapped | Non
         ok = False
     overflow = [c for c in body.columns if c.startswith("c") and c[1:].isdigit() and int(c[1:]) > last]
     for c in overflow:
-        extra = body.filter(pl.col(c).is_not_null())
+        extra = body.select("_row", c).filter(pl.col(c).is_not_null())  # two columns, not the whole width
         if extra.height:
             problems.add_frame(extra.with_columns(pl.lit(sheet.file).alias("_file"), pl.lit(label).alias("_sheet")),
                                f"{col_letters(int(c[1:]) + xml_offset)}列", pl.col(c),
                                "该行的字段比表头多(可能是数字中的逗号没有加引号,或表头少了列名)")
+    if sheet.cut_row is not None and sheet.cut_row > h:
+        problems.add(sheet.file, label, CUT_ROW_REASON, row=sheet.first_row + sheet.cut_row, value=sheet.cut_value)
     _formula_problems(sheet, header, h, xml_offset, problems)
     if not ok:
         return Mapped(sheet, kind, header_row, {}, data.head(0), raw)
     return Mapped(sheet, kind, header_row, columns, data, raw)
 
 
-def _unique_name(header: list[str], j: int) -> str:
+def _unique_name(header: list[str], j: int, counts: Counter) -> str:
     name = header[j] or f"第{j + 1}列"
-    return name if header.count(header[j]) == 1 else f"{name}_{j + 1}"
+    return name if counts[header[j]] == 1 else f"{name}_{j + 1}"
 
 
 def _header_unit(column: templates.Column, unit: str) -> tuple[float, str | None]:
