@@ -1494,8 +1494,37 @@ def check_overlaps(obs: pl.DataFrame, ref: Reference, problems: _Problems) -> No
 # --------------------------------------------------------------------------------------------------
 # Validate: the whole report, before anything is written
 # --------------------------------------------------------------------------------------------------
-def validate(uploads: list[Upload], progress=None, today: date | None = None) -> Report:
-    """Read and check every file; nothing is written."""
+def _in_scope(ref: Reference, code: str, scope: str) -> bool:
+    """Is region `code` the account's scope or inside it (the same ancestry queries.within reads)?"""
+    r = ref.regions.get(code)
+    return not scope or (r is not None and scope in (code, r["prefecture_code"], r["province_code"]))
+
+
+def _outside_scope(ref: Reference, df: pl.DataFrame, column: str, scope: str) -> pl.DataFrame:
+    if not scope or df.height == 0:
+        return df.head(0)
+    codes = [c for c in df.get_column(column).drop_nulls().unique().to_list() if not _in_scope(ref, c, scope)]
+    return df.filter(pl.col(column).is_in(codes))
+
+
+def scope_reason(ref: Reference, scope: str) -> pl.Expr:
+    return pl.format("地区“{}”不在您的账户范围({}及其下级地区)内,不能导入", pl.col("_label"),
+                     pl.lit(_region_label(ref, scope)))
+
+
+def check_scope(obs: pl.DataFrame, cases: pl.DataFrame, ref: Reference, scope: str, problems: _Problems) -> None:
+    """A scoped account imports only rows of its own region and below; the others are errors naming both."""
+    for df, column, header in ((obs, "region_code", "地区"), (cases, "county_code", CASE_HEADERS["county"])):
+        out = _outside_scope(ref, df, column, scope)
+        if out.height:
+            labels = {c: _region_label(ref, c) for c in out.get_column(column).unique().to_list()}
+            out = (out.with_columns(pl.col(column).replace_strict(labels).alias("_label"))
+                   .unique(ROW_KEYS, maintain_order=True))
+            problems.add_frame(out, header, pl.col("_label"), scope_reason(ref, scope))
+
+
+def validate(uploads: list[Upload], progress=None, today: date | None = None, region: str = "") -> Report:
+    """Read and check every file; nothing is written. `region`: the account's scope ('' = everything)."""
     t0 = time.perf_counter()
     today = today or date.today()
     snapshot = warehouse.current_name()
@@ -1550,6 +1579,7 @@ def validate(uploads: list[Upload], progress=None, today: date | None = None) ->
     cases = validate_cases([m for m in mapped if m.kind == "dispute_case"], ref, problems, today)
     if progress:
         progress(0.9, "与数据仓库核对")
+    check_scope(obs, cases, ref, region, problems)
     check_existing(obs, cases, files, problems)
     check_yearly(obs, problems)
     check_derived_totals(obs, problems)
@@ -1579,11 +1609,22 @@ def _per_file_rows(report: Report, obs: pl.DataFrame, cases: pl.DataFrame) -> di
 
 
 def load(report: Report, valid_only: bool = False, who: str | None = None, via: str = "cli",
-         progress=None) -> dict:
-    """Write the report's rows into a new snapshot and make it current; returns the history entry."""
+         progress=None, region: str = "") -> dict:
+    """Write the report's rows into a new snapshot and make it current; returns the history entry.
+
+    `region` is the loading account's scope: checked again here, whatever scope the report was validated for."""
     if report.errors and not valid_only:
         raise Refused(f"校验发现 {report.errors} 处错误,未导入任何数据。")
     obs, cases = report.valid_observations(), report.valid_cases()
+    if region:
+        ref = reference(report.snapshot)
+        outside = sorted(set(_outside_scope(ref, obs, "region_code", region).get_column("region_code").to_list()
+                             if obs.height else []) |
+                         set(_outside_scope(ref, cases, "county_code", region).get_column("county_code").to_list()
+                             if cases.height else []))
+        if outside:
+            raise Refused(f"有 {len(outside)} 个地区不在您的账户范围({_region_label(ref, region)}及其下级地区)内"
+                          f"(如 {_region_label(ref, outside[0])}),未导入任何数据;请重新校验。")
     if obs.height == 0 and cases.height == 0:
         raise Refused("没有可导入的有效行。")
     if warehouse.current_name() != report.snapshot:
@@ -1704,8 +1745,17 @@ def _load_cases(con, cases: pl.DataFrame, source: str, progress=None) -> int:
     return int(replaced)
 
 
-def rollback(name: str, who: str | None = None, via: str = "page") -> dict:
-    """Make an earlier snapshot current again and record it in the load history."""
+ROLLBACK_SCOPED = ("回滚会把所有地区的数据换成所选快照的数据,只有不限地区(范围“全部”)的管理员可以回滚;"
+                   "您的账户范围是 {region}。如需撤销本地区的某次导入,请联系不限地区的管理员。")
+
+
+def rollback(name: str, who: str | None = None, via: str = "page", region: str = "") -> dict:
+    """Make an earlier snapshot current again and record it in the load history.
+
+    A snapshot holds every region, so a rollback is refused to an account scoped to one (`region` not '')."""
+    if region:
+        audit.record(who or loads.who(), "rollback_refused", {"snapshot": name, "region": region, "via": via})
+        raise Refused(ROLLBACK_SCOPED.format(region=region))
     previous = warehouse.current_name()
     warehouse.rollback(name)
     # A snapshot written before the current derived tables (pingan/rollups.py) gets them at once, in a new

@@ -164,3 +164,26 @@ def test_role_without_import_permission_has_no_data_page(state):
     assert not at.exception
     with pytest.raises(ValueError, match="Could not find a navigation page"):  # not registered for analysts
         at.switch_page(PAGE)
+
+
+def login(name: str, password: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
+    at.text_input(key="login_user").input(name)
+    at.text_input(key="login_password").input(password)
+    at.button[0].click().run()
+    assert not at.exception
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    return at
+
+
+def test_scoped_admin_imports_only_its_scope_and_cannot_roll_back(state):
+    auth.add_user("dali_admin", "Dali-Password-1", "admin", region="532900")
+    importer.load(importer.validate([importer.Upload.from_bytes("a.csv", corpus.agg(*corpus.AGG_ROWS))]))
+    at = login("dali_admin", "Dali-Password-1")
+    assert "rollback_go" not in [b.key for b in at.button]
+    assert any(i.value.startswith("回滚会把所有地区的数据换成所选快照的数据,只有不限地区") for i in at.info)
+    upload(at, "昆明.csv", corpus.agg("五华区,2022-07,10,9,8,7,87.5"))
+    report = next(df.value for df in at.dataframe if "reason" in df.value.columns)
+    assert report["reason"].tolist() == ["地区“五华区(530102)”不在您的账户范围(大理白族自治州(532900)及其下级地区)内,不能导入"]
+    assert not [b for b in at.button if b.label.startswith("导入")]

@@ -99,3 +99,53 @@ def test_csv_cut_mid_row_rejects_that_row(warehouse_built, tmp_path, how, row, v
 
 def test_last_row_without_newline_but_complete_is_fine(warehouse_built):
     assert errors(validate("ok.csv", corpus.agg(*corpus.AGG_ROWS).rstrip(b"\n"))) == []
+
+
+# ------------------------------------------------------------------------------------------------ class 3: scope
+SCOPED = "532900"  # 大理州
+KUNMING_AND_DALI = corpus.agg("五华区,2022-07,10,9,8,7,87.5", "大理市,2022-07,10,9,8,7,87.5")
+
+
+@pytest.fixture
+def state(warehouse_built, tmp_path, monkeypatch):
+    folder = corpus.isolated_state(warehouse_built, tmp_path / "state")
+    monkeypatch.setenv("PINGAN_STATE_DIR", str(folder))
+    return folder
+
+
+def test_scoped_validation_rejects_rows_outside_the_scope(state):
+    report = validate("昆明大理.csv", KUNMING_AND_DALI, region=SCOPED)
+    assert errors(report) == [("昆明大理.csv", 2, "地区“五华区(530102)”不在您的账户范围(大理白族自治州(532900)及其下级地区)内,不能导入")]
+    assert report.rows_valid == 1
+    assert errors(validate("昆明大理.csv", KUNMING_AND_DALI)) == []  # unscoped: both rows are fine
+
+
+def test_scoped_validation_rejects_cases_outside_the_scope(state):
+    report = validate("cases.csv", corpus.cases(corpus.CASE_ROW.format(n=1)), region=SCOPED)  # 西峰区 (甘肃)
+    (_, row, reason), = errors(report)
+    assert row == 2 and reason.startswith("地区“西峰区(621002)”不在您的账户范围")
+
+
+def test_scoped_load_refuses_rows_outside_the_scope_whatever_the_report_says(state):
+    from pingan import warehouse
+
+    before = warehouse.current_name()
+    report = validate("昆明大理.csv", KUNMING_AND_DALI)  # validated without a scope
+    with pytest.raises(importer.Refused, match="不在您的账户范围"):
+        importer.load(report, region=SCOPED)
+    assert warehouse.current_name() == before
+    entry = importer.load(validate("昆明大理.csv", KUNMING_AND_DALI, region=SCOPED), valid_only=True, region=SCOPED)
+    assert entry["rows_loaded"] == 1
+
+
+def test_scoped_rollback_is_refused(state):
+    from pingan import warehouse
+
+    first = warehouse.current_name()
+    importer.load(validate("a.csv", corpus.agg(*corpus.AGG_ROWS)))
+    second = warehouse.current_name()
+    with pytest.raises(importer.Refused, match="只有不限地区"):
+        importer.rollback(first, who="dali_admin", region=SCOPED)
+    assert warehouse.current_name() == second
+    importer.rollback(first, who="root")
+    assert warehouse.current_name() == first
