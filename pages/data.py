@@ -4,7 +4,7 @@ from datetime import datetime
 import polars as pl
 import streamlit as st
 
-from pingan import auth, config, frame, importer, loads, queries, templates, warehouse
+from pingan import auth, config, frame, importer, loads, queries, safe, templates, warehouse
 
 scope = frame.scope_filter()
 lang = scope.lang
@@ -155,7 +155,7 @@ def report_tables(report: importer.Report) -> None:
     for r in whole.head(5).iter_rows(named=True):
         where = "".join(x for x in (r["file"], f" · {r['sheet']}" if r["sheet"] else "",
                                     f" · {r['column']}" if r["column"] else ""))
-        st.error(f"{where}:{r['reason']}")
+        st.error(f"{safe.md(where)}:{safe.md(r['reason'])}")  # file and sheet names, echoed cells: text only
     if report.errors and report.rows_valid:
         st.error(tr("bad", e=f"{report.errors:,}", w=f"{report.warnings:,}", v=f"{report.rows_valid:,}"))
     elif report.errors:
@@ -201,7 +201,7 @@ def load_button(report: importer.Report, upload_key: str) -> None:
                               progress=lambda f, text: bar.progress(min(f, 1.0), text=text))
     except importer.Refused as exc:
         bar.empty()
-        st.error(str(exc))
+        st.error(safe.md(str(exc)))
         return
     bar.empty()
     st.session_state["import_done"] = entry
@@ -327,7 +327,7 @@ with tab_snapshots:
             st.rerun()
 
 with tab_sources:
-    st.caption(tr("src_intro", place=scope.name, period=frame.period_label(scope.period, lang)))
+    st.caption(tr("src_intro", place=safe.md(scope.name), period=frame.period_label(scope.period, lang)))
     view = composition.with_columns(
         pl.col("fact_table").replace_strict({k: v[0 if zh else 1] for k, v in TABLE_NAMES.items()},
                                             default=pl.col("fact_table")).alias("fact_table"),

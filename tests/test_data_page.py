@@ -11,7 +11,7 @@ from conftest import ROOT
 sys.path.insert(0, str(ROOT / "tests" / "bad_files"))
 import corpus  # noqa: E402
 
-from pingan import auth, importer, loads, warehouse  # noqa: E402
+from pingan import auth, importer, loads, safe, warehouse  # noqa: E402
 
 PAGE = str(ROOT / "pages" / "data.py")
 
@@ -187,3 +187,29 @@ def test_scoped_admin_imports_only_its_scope_and_cannot_roll_back(state):
     report = next(df.value for df in at.dataframe if "reason" in df.value.columns)
     assert report["reason"].tolist() == ["地区“五华区(530102)”不在您的账户范围(大理白族自治州(532900)及其下级地区)内,不能导入"]
     assert not [b for b in at.button if b.label.startswith("导入")]
+
+
+IMAGE_NAME = "![x](http://127.0.0.1:8619-img.png) **粗体**.csv"
+
+
+@pytest.mark.parametrize("name, data, sheet", [
+    (IMAGE_NAME, b"", ""),                                                     # a whole-file problem
+    ("[重新登录](http://127.0.0.1:8619/login).csv", b"", ""),
+    ("表.xlsx", corpus.xlsx([["x"], ["y"]], title="__粗体__ $x$ <b>"), "__粗体__ $x$ <b>"),  # a sheet name
+    ("cells.csv", corpus.csv_bytes("地区,期间,**粗体**![x](http://127.0.0.1:8619-img.png)", "大理州,2022-07,1"),
+     ""),                                                                      # an echoed header cell
+], ids=["file_image", "file_link", "sheet", "echoed_cell"])
+def test_file_and_sheet_names_are_shown_as_text(state, name, data, sheet):
+    at = page()
+    upload(at, name, data)
+    shown = [e.value for e in at.error if "粗体" in e.value or "重新登录" in e.value]
+    assert shown, [e.value for e in at.error]
+    for text in shown:
+        assert "](" not in text.replace("\\]\\(", "") and "**" not in text.replace("\\*\\*", "")
+        assert "$x$" not in text and "<b>" not in text and "__粗体__" not in text
+    if sheet:
+        assert safe.md(sheet) in shown[0]
+    elif name == "cells.csv":
+        assert safe.md("无法识别的列“**粗体**![x](http://127.0.0.1:8619-img.png)”") in shown[0]
+    else:
+        assert shown[0].startswith(safe.md(name) + ":")
