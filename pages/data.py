@@ -4,7 +4,7 @@ from datetime import datetime
 import polars as pl
 import streamlit as st
 
-from pingan import auth, config, frame, importer, loads, queries, safe, templates, warehouse
+from pingan import auth, config, frame, import_worker, importer, loads, queries, safe, templates, warehouse
 
 scope = frame.scope_filter()
 lang = scope.lang
@@ -230,15 +230,22 @@ with tab_upload:
                                                                           for f in uploaded)
             if st.session_state.get("import_signature") != signature:
                 bar = st.progress(0.0, text=tr("validating"))
-                report = importer.validate([importer.Upload(f.name, f.size, f.getvalue) for f in uploaded],
-                                           progress=lambda f, text: bar.progress(min(f, 1.0), text=text),
-                                           region=account_region)
+                try:  # in a child process with memory and time limits, killed if this session goes away
+                    report = import_worker.validate(
+                        [importer.Upload(f.name, f.size, f.getvalue) for f in uploaded],
+                        progress=lambda f, text: bar.progress(min(f, 1.0), text=text),
+                        region=account_region, alive=import_worker.streamlit_session_alive)
+                except import_worker.Stopped as exc:
+                    report = str(exc)
                 bar.empty()
                 st.session_state["import_report"] = report
                 st.session_state["import_signature"] = signature
             report = st.session_state["import_report"]
-            report_tables(report)
-            load_button(report, upload_key)
+            if isinstance(report, str):
+                st.error(safe.md(report))
+            else:
+                report_tables(report)
+                load_button(report, upload_key)
 
 with tab_templates:
     st.caption(tr("tpl_intro"))

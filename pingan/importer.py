@@ -47,7 +47,7 @@ MAX_BYTES = MAX_MB * 1024 * 1024
 # most 32,767 characters in a cell; real workbooks inflate 5-20 times, a bomb ~1,000 times.
 MAX_FIELDS = 1_000
 MAX_CELL_CHARS = 32_767
-MAX_UNZIPPED_MB = 600
+MAX_UNZIPPED_MB = 500
 MAX_ZIP_RATIO = 200
 FUZZY_CHARS = 100  # longest text for which a "是否指…" suggestion is looked up
 HEADER_SEARCH_ROWS = 15

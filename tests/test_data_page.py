@@ -101,7 +101,8 @@ def test_errors_block_the_load_until_valid_only_is_chosen(state):
 def test_upload_over_the_size_limit_is_refused_with_the_limit(state):
     at = page()
     upload(at, "全年案件.csv", b"\0" * (200 * 1024 * 1024))
-    assert any("全年案件.csv" in e.value and f"超过上限 {importer.MAX_MB} MB" in e.value for e in at.error)
+    # the file name is shown as text: Markdown-escaped in the element's source (全年案件\.csv), as typed on screen
+    assert any(safe.md("全年案件.csv") in e.value and f"超过上限 {importer.MAX_MB} MB" in e.value for e in at.error)
     assert not [b for b in at.button if b.label.startswith("导入")]
 
 
@@ -213,3 +214,13 @@ def test_file_and_sheet_names_are_shown_as_text(state, name, data, sheet):
         assert safe.md("无法识别的列“**粗体**![x](http://127.0.0.1:8619-img.png)”") in shown[0]
     else:
         assert shown[0].startswith(safe.md(name) + ":")
+
+
+def test_validation_runs_in_a_worker_with_a_time_limit(state, monkeypatch):
+    from pingan import import_worker
+
+    monkeypatch.setattr(import_worker, "SECONDS", 0.5)
+    at = page()
+    upload(at, "a.csv", corpus.agg(*corpus.AGG_ROWS))
+    assert [e.value for e in at.error] == [safe.md("校验超过时间上限 0.5 秒,已停止;请按月份或地区拆分成多个文件后再上传。")]
+    assert not [b for b in at.button if b.label.startswith("导入")]

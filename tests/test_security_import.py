@@ -149,3 +149,52 @@ def test_scoped_rollback_is_refused(state):
     assert warehouse.current_name() == second
     importer.rollback(first, who="root")
     assert warehouse.current_name() == first
+
+
+# ------------------------------------------------------------------------------------------------ class 4: the worker
+def test_worker_returns_the_same_report(state):
+    from pingan import import_worker
+
+    data = corpus.agg(*corpus.AGG_ROWS, "火星县,2022-07,1,1,1,1,100")
+    here = validate("a.csv", data, region=SCOPED)
+    there = import_worker.validate([importer.Upload.from_bytes("a.csv", data)], region=SCOPED)
+    assert there.problems.equals(here.problems) and there.observations.equals(here.observations)
+    assert (there.rows_valid, there.errors, there.files) == (here.rows_valid, here.errors, here.files)
+
+
+def test_worker_is_killed_at_its_memory_limit(state, tmp_path, monkeypatch):
+    import multiprocessing
+
+    from pingan import import_worker
+
+    monkeypatch.setattr(importer, "MAX_ZIP_RATIO", 10**6)   # let the bomb past the bounds: the limit must stop it
+    monkeypatch.setattr(importer, "MAX_UNZIPPED_MB", 10**6)
+    path = corpus.make_xlsx_bomb(tmp_path / "bomb.xlsx", 300)
+    with pytest.raises(import_worker.Stopped) as stopped:
+        import_worker.validate([importer.Upload.from_path(path)], memory_mb=2000)
+    assert str(stopped.value) == ("校验所需内存超过上限 2,000 MB,已停止(文件可能过大或结构异常);"
+                                  "请按月份或地区拆分成多个文件后再上传。")
+    assert multiprocessing.active_children() == []
+
+
+@pytest.mark.parametrize("limit, alive, message", [
+    (0.5, None, "校验超过时间上限 0.5 秒,已停止;请按月份或地区拆分成多个文件后再上传。"),  # spawning alone takes longer
+    (60, lambda: False, "上传者已离开页面,校验已取消。"),
+])
+def test_worker_stops_on_time_and_when_the_session_goes(state, limit, alive, message):
+    import multiprocessing
+
+    from pingan import import_worker
+
+    t = time.perf_counter()
+    with pytest.raises(import_worker.Stopped, match=message):
+        import_worker.validate([importer.Upload.from_bytes("a.csv", corpus.agg(*corpus.AGG_ROWS))],
+                               seconds=limit, alive=alive)
+    assert time.perf_counter() - t < 3
+    assert multiprocessing.active_children() == []
+
+
+def test_session_is_alive_outside_streamlit():
+    from pingan import import_worker
+
+    assert import_worker.streamlit_session_alive() is True
