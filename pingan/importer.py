@@ -217,6 +217,7 @@ class Sheet:
     cut_value: str = ""
 
 
+CORRUPT_XLSX = "Excel 文件已损坏或不完整(可能上传或复制时中断),无法打开;请重新保存后再上传。"
 CUT_ROW_REASON = "文件末行不完整(可能在传输中被截断):该行未导入;请重新导出或重新上传完整的文件"
 
 
@@ -235,7 +236,7 @@ def sniff(data: bytes, name: str) -> str:
         try:
             names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
         except zipfile.BadZipFile:
-            raise FileProblem("Excel 文件已损坏或不完整(可能上传或复制时中断),无法打开;请重新保存后再上传。")
+            raise FileProblem(CORRUPT_XLSX)
         if "xl/workbook.xml" in names:
             return "xlsx"
         if "content.xml" in names and "mimetype" in names:
@@ -244,7 +245,7 @@ def sniff(data: bytes, name: str) -> str:
             raise FileProblem("这是 Word 文档,不是 Excel 或 CSV 表格;请把表格复制到 Excel 模板中。")
         raise FileProblem("这是一个压缩包,不是 Excel 或 CSV 表格;请解压后分别上传其中的表格。")
     if head.startswith(b"PK"):
-        raise FileProblem("Excel 文件已损坏或不完整(可能上传或复制时中断),无法打开;请重新保存后再上传。")
+        raise FileProblem(CORRUPT_XLSX)
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         if b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00e\x00d\x00P\x00a\x00c\x00k\x00a\x00g\x00e" in data[:1 << 20]:
             raise FileProblem("Excel 文件设置了打开密码,无法读取;请取消密码后另存为 .xlsx 再上传。")
@@ -323,13 +324,13 @@ class _CsvShape:
 
 
 def _csv_lines(text: bytes):
-    """The lines of `text` as str, each with the byte offset where it starts (one pass, nothing copied whole)."""
+    """The lines of `text` as str, each with the byte offset where it ends (one pass, nothing copied whole)."""
     at = 0
     n = len(text)
     while at < n:
         end = text.find(b"\n", at)
         end = n if end < 0 else end + 1
-        yield at, text[at:end].decode("utf-8", errors="replace")
+        yield end, text[at:end].decode("utf-8", errors="replace")
         at = end
 
 
@@ -340,27 +341,23 @@ def scan_csv(text: bytes, sep: str) -> _CsvShape:
     limit stops a huge cell without building it. A last record cut inside a quoted field is one whose text holds
     an odd number of quotes (RFC 4180 doubles quotes inside quotes).
     """
-    starts: list[int] = []
-    lines = _csv_lines(text)
+    end = [0]  # where the last line the reader took ends
 
     def tracked():
-        for at, line in lines:
-            starts.append(at)
+        for end[0], line in _csv_lines(text):
             yield line
 
     old = csv.field_size_limit(MAX_CELL_CHARS)
-    widest, last, last_start, line_no = 0, [], 0, 0
+    widest, last, last_start, record_end = 0, [], 0, 0
     try:
         reader = csv.reader(tracked(), delimiter=sep, quotechar='"', strict=False)
         for i, row in enumerate(reader):
-            record_start = starts[line_no] if line_no < len(starts) else 0
-            line_no = reader.line_num
             if len(row) > MAX_FIELDS:
-                raise FileProblem(f"第 {line_no} 行有 {len(row):,} 个字段,超过上限 {MAX_FIELDS:,} 个,未读取;"
+                raise FileProblem(f"第 {reader.line_num} 行有 {len(row):,} 个字段,超过上限 {MAX_FIELDS:,} 个,未读取;"
                                   f"请检查分隔符,或使用数据管理页提供的模板。")
             if i < HEADER_SEARCH_ROWS:
                 widest = max(widest, len(row))
-            last, last_start = row, record_start
+            last, last_start, record_end = row, record_end, end[0]
     except csv.Error as exc:
         if "field larger" in str(exc):
             raise FileProblem(f"第 {reader.line_num} 行有一个单元格超过 {MAX_CELL_CHARS:,} 个字符的上限"
@@ -501,13 +498,12 @@ def check_zip(data: bytes) -> None:
     The directory's sizes can lie; Python's zip reader stops at the size it claims and then fails the CRC, so
     streaming every member in small chunks (nothing kept) proves the sizes before fastexcel inflates anything.
     """
-    bad = "Excel 文件已损坏或不完整(可能上传或复制时中断),无法打开;请重新保存后再上传。"
     limit = MAX_UNZIPPED_MB << 20
     try:
         z = zipfile.ZipFile(io.BytesIO(data))
         members = z.infolist()
     except (zipfile.BadZipFile, OSError, EOFError):
-        raise FileProblem(bad) from None
+        raise FileProblem(CORRUPT_XLSX) from None
     total = sum(m.file_size for m in members)
     if total > limit:
         raise FileProblem(f"Excel 文件解压后为 {total / 1024 / 1024:,.0f} MB,超过上限 {MAX_UNZIPPED_MB} MB"
@@ -526,7 +522,7 @@ def check_zip(data: bytes) -> None:
                         raise FileProblem(f"Excel 文件解压后超过上限 {MAX_UNZIPPED_MB} MB,未读取;"
                                           f"请按月份或地区拆分成多个文件后再上传。")
     except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError):
-        raise FileProblem(bad) from None
+        raise FileProblem(CORRUPT_XLSX) from None
 
 
 def _check_cell_lengths(sheet: Sheet) -> None:
@@ -564,7 +560,7 @@ def read_workbook(file: str, data: bytes, kind: str) -> list[Sheet]:
                 if path in z.namelist():
                     facts[name] = _scan_sheet_xml(z, path)
         except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, EOFError, OSError):
-            raise FileProblem("Excel 文件已损坏或不完整(可能上传或复制时中断),无法打开;请重新保存后再上传。") \
+            raise FileProblem(CORRUPT_XLSX) \
                 from None
     out = []
     for name in names:
