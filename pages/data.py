@@ -4,7 +4,7 @@ from datetime import datetime
 import polars as pl
 import streamlit as st
 
-from pingan import auth, config, frame, importer, loads, queries, templates, warehouse
+from pingan import auth, config, frame, import_worker, importer, loads, queries, safe, templates, warehouse
 
 scope = frame.scope_filter()
 lang = scope.lang
@@ -73,6 +73,8 @@ TEXT = {
                                                          "I confirm: viewers will see the chosen snapshot's data"),
     "rollback": ("回滚", "Roll back"), "rolled": ("已回滚到 {snap}。", "Rolled back to {snap}."),
     "only_one": ("只有一个快照,无可回滚。", "Only one snapshot: nothing to roll back to."),
+    "scoped_import": ("您的账户范围是 {region} 及其下级地区:只能导入这些地区的数据,其他地区的行在校验报告中列为错误。",
+                      "Your account's scope is {region} and its sub-regions: rows of other regions are errors."),
     "src_intro": ("{place} · {period}:各事实表中演示数据与导入数据的行数。导入的案件明细替换同县同月的演示案件;"
                   "导入的汇总报表在包含它的统计范围里代替它所覆盖的县和月份(如大理州2022年的报表就是大理州2022年的数字,"
                   "但不能拆成大理市,也不能拆成上半年,那些仍按原有记录统计);全部为导入数据的页面不再显示“演示数据”标记。",
@@ -111,7 +113,10 @@ def tr(key: str, **kw) -> str:
 account = auth.current_account()
 who = account.username if account else "local"
 can_import = account is None or account.can("import")
-can_rollback = account is None or account.can("snapshots")
+account_region = account.region if account else ""  # importer.validate/load/rollback enforce it; the page says so
+# A snapshot holds every region: rolling back is for admins whose scope is everything (importer.rollback).
+may_snapshots = account is None or account.can("snapshots")
+can_rollback = may_snapshots and not account_region
 
 composition = queries.run("data_sources_by_table", region=scope.region, start=scope.period.start,
                           end=scope.period.end)
@@ -150,7 +155,7 @@ def report_tables(report: importer.Report) -> None:
     for r in whole.head(5).iter_rows(named=True):
         where = "".join(x for x in (r["file"], f" · {r['sheet']}" if r["sheet"] else "",
                                     f" · {r['column']}" if r["column"] else ""))
-        st.error(f"{where}:{r['reason']}")
+        st.error(f"{safe.md(where)}:{safe.md(r['reason'])}")  # file and sheet names, echoed cells: text only
     if report.errors and report.rows_valid:
         st.error(tr("bad", e=f"{report.errors:,}", w=f"{report.warnings:,}", v=f"{report.rows_valid:,}"))
     elif report.errors:
@@ -192,11 +197,11 @@ def load_button(report: importer.Report, upload_key: str) -> None:
         return
     bar = st.progress(0.0, text=tr("loading"))
     try:
-        entry = importer.load(report, valid_only=valid_only, who=who, via="page",
+        entry = importer.load(report, valid_only=valid_only, who=who, via="page", region=account_region,
                               progress=lambda f, text: bar.progress(min(f, 1.0), text=text))
     except importer.Refused as exc:
         bar.empty()
-        st.error(str(exc))
+        st.error(safe.md(str(exc)))
         return
     bar.empty()
     st.session_state["import_done"] = entry
@@ -214,22 +219,33 @@ with tab_upload:
     if not can_import:
         st.info(tr("no_permission"))
     else:
+        if account_region:
+            st.info(tr("scoped_import", region=account_region))
         upload_key = f"import_upload_{st.session_state.get('import_round', 0)}"
         uploaded = st.file_uploader(tr("uploader"), type=["xlsx", "xlsm", "xls", "csv", "txt", "tsv"],
                                     accept_multiple_files=True, key=upload_key, help=tr("uploader_help"),
                                     max_upload_size=importer.MAX_MB)
         if uploaded:
-            signature = (warehouse.current_name(),) + tuple((f.name, f.size, f.file_id) for f in uploaded)
+            signature = (warehouse.current_name(), account_region) + tuple((f.name, f.size, f.file_id)
+                                                                          for f in uploaded)
             if st.session_state.get("import_signature") != signature:
                 bar = st.progress(0.0, text=tr("validating"))
-                report = importer.validate([importer.Upload(f.name, f.size, f.getvalue) for f in uploaded],
-                                           progress=lambda f, text: bar.progress(min(f, 1.0), text=text))
+                try:  # in a child process with memory and time limits, killed if this session goes away
+                    report = import_worker.validate(
+                        [importer.Upload(f.name, f.size, f.getvalue) for f in uploaded],
+                        progress=lambda f, text: bar.progress(min(f, 1.0), text=text),
+                        region=account_region, alive=import_worker.streamlit_session_alive)
+                except import_worker.Stopped as exc:
+                    report = str(exc)
                 bar.empty()
                 st.session_state["import_report"] = report
                 st.session_state["import_signature"] = signature
             report = st.session_state["import_report"]
-            report_tables(report)
-            load_button(report, upload_key)
+            if isinstance(report, str):
+                st.error(safe.md(report))
+            else:
+                report_tables(report)
+                load_button(report, upload_key)
 
 with tab_templates:
     st.caption(tr("tpl_intro"))
@@ -305,18 +321,20 @@ with tab_snapshots:
         st.success(tr("rolled", snap=rolled))
     if not others:
         st.info(tr("only_one"))
+    elif may_snapshots and not can_rollback:
+        st.info(importer.ROLLBACK_SCOPED.format(region=account_region))
     elif can_rollback:
         target = st.selectbox(tr("rollback_to"), others, key="rollback_target",
                               format_func=lambda n: f"{n}({origin(n)})")
         sure = st.checkbox(tr("confirm"), key="rollback_confirm")
         if st.button(tr("rollback"), disabled=not sure, key="rollback_go"):
-            importer.rollback(target, who=who, via="page")
+            importer.rollback(target, who=who, via="page", region=account_region)
             st.session_state["rollback_done"] = target
             st.session_state.pop("rollback_confirm", None)
             st.rerun()
 
 with tab_sources:
-    st.caption(tr("src_intro", place=scope.name, period=frame.period_label(scope.period, lang)))
+    st.caption(tr("src_intro", place=safe.md(scope.name), period=frame.period_label(scope.period, lang)))
     view = composition.with_columns(
         pl.col("fact_table").replace_strict({k: v[0 if zh else 1] for k, v in TABLE_NAMES.items()},
                                             default=pl.col("fact_table")).alias("fact_table"),

@@ -30,6 +30,7 @@ import time
 import unicodedata
 import warnings
 import zipfile
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -41,6 +42,14 @@ from . import audit, loads, periods, rollups, templates, warehouse
 
 MAX_MB = 150
 MAX_BYTES = MAX_MB * 1024 * 1024
+# Bounds checked before a file is parsed, so that no upload can make validation eat the server's memory or time
+# (a zip bomb, a line of 20,000 fields, a 10 MB cell). The widest template has 16 columns; Excel itself holds at
+# most 32,767 characters in a cell; real workbooks inflate 5-20 times, a bomb ~1,000 times.
+MAX_FIELDS = 1_000
+MAX_CELL_CHARS = 32_767
+MAX_UNZIPPED_MB = 500
+MAX_ZIP_RATIO = 200
+FUZZY_CHARS = 100  # longest text for which a "是否指…" suggestion is looked up
 HEADER_SEARCH_ROWS = 15
 SHOWN_PROBLEMS = 50
 EARLIEST = date(1990, 1, 1)
@@ -204,6 +213,12 @@ class Sheet:
     bad_cells: list = field(default_factory=list)   # (row, col letter, kind, text) from the XML
     first_cols: dict = field(default_factory=dict)  # row -> index of its first valued cell (XML)
     encoding: str = ""
+    cut_row: int | None = None  # index in cells of a last row cut in transfer (CSV), reported by map_sheet
+    cut_value: str = ""
+
+
+CORRUPT_XLSX = "Excel 文件已损坏或不完整(可能上传或复制时中断),无法打开;请重新保存后再上传。"
+CUT_ROW_REASON = "文件末行不完整(可能在传输中被截断):该行未导入;请重新导出或重新上传完整的文件"
 
 
 def check_size(up: Upload) -> None:
@@ -221,7 +236,7 @@ def sniff(data: bytes, name: str) -> str:
         try:
             names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
         except zipfile.BadZipFile:
-            raise FileProblem("Excel 文件已损坏或不完整(可能上传或复制时中断),无法打开;请重新保存后再上传。")
+            raise FileProblem(CORRUPT_XLSX)
         if "xl/workbook.xml" in names:
             return "xlsx"
         if "content.xml" in names and "mimetype" in names:
@@ -230,7 +245,7 @@ def sniff(data: bytes, name: str) -> str:
             raise FileProblem("这是 Word 文档,不是 Excel 或 CSV 表格;请把表格复制到 Excel 模板中。")
         raise FileProblem("这是一个压缩包,不是 Excel 或 CSV 表格;请解压后分别上传其中的表格。")
     if head.startswith(b"PK"):
-        raise FileProblem("Excel 文件已损坏或不完整(可能上传或复制时中断),无法打开;请重新保存后再上传。")
+        raise FileProblem(CORRUPT_XLSX)
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         if b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00e\x00d\x00P\x00a\x00c\x00k\x00a\x00g\x00e" in data[:1 << 20]:
             raise FileProblem("Excel 文件设置了打开密码,无法读取;请取消密码后另存为 .xlsx 再上传。")
@@ -301,6 +316,67 @@ class _NotUtf8(Exception):
     pass
 
 
+@dataclass
+class _CsvShape:
+    cut_at: int | None = None      # byte offset where a last record cut inside an open quote starts
+    cut_short: bool = False        # the last record lacks its newline and has fewer fields than the header
+    cut_value: str = ""
+
+
+def _csv_lines(text: bytes):
+    """The lines of `text` as str, each with the byte offset where it ends (one pass, nothing copied whole)."""
+    at = 0
+    n = len(text)
+    while at < n:
+        end = text.find(b"\n", at)
+        end = n if end < 0 else end + 1
+        yield end, text[at:end].decode("utf-8", errors="replace")
+        at = end
+
+
+def scan_csv(text: bytes, sep: str) -> _CsvShape:
+    """One linear pass before parsing: refuse too many fields per line or too long a cell; find a cut last row.
+
+    Python's csv reader (C, non-strict, like polars it tolerates stray quotes) splits the records; the field size
+    limit stops a huge cell without building it. A last record cut inside a quoted field is one whose text holds
+    an odd number of quotes (RFC 4180 doubles quotes inside quotes).
+    """
+    end = [0]  # where the last line the reader took ends
+
+    def tracked():
+        for end[0], line in _csv_lines(text):
+            yield line
+
+    old = csv.field_size_limit(MAX_CELL_CHARS)
+    widest, last, last_start, record_end = 0, [], 0, 0
+    try:
+        reader = csv.reader(tracked(), delimiter=sep, quotechar='"', strict=False)
+        for i, row in enumerate(reader):
+            if len(row) > MAX_FIELDS:
+                raise FileProblem(f"第 {reader.line_num} 行有 {len(row):,} 个字段,超过上限 {MAX_FIELDS:,} 个,未读取;"
+                                  f"请检查分隔符,或使用数据管理页提供的模板。")
+            if i < HEADER_SEARCH_ROWS:
+                widest = max(widest, len(row))
+            last, last_start, record_end = row, record_end, end[0]
+    except csv.Error as exc:
+        if "field larger" in str(exc):
+            raise FileProblem(f"第 {reader.line_num} 行有一个单元格超过 {MAX_CELL_CHARS:,} 个字符的上限"
+                              f"(Excel 单元格的最大长度),未读取。") from None
+        raise FileProblem(f"CSV 文件格式有误,第 {reader.line_num} 行无法读取({str(exc)[:80]})。") from None
+    finally:
+        csv.field_size_limit(old)
+    shape = _CsvShape()
+    if not text or text.endswith((b"\n", b"\r")):
+        return shape
+    tail = text[last_start:]
+    shape.cut_value = tail[:200].decode("utf-8", errors="replace")
+    if tail.count(b'"') % 2:
+        shape.cut_at = last_start
+    elif 0 < len(last) < widest:
+        shape.cut_short = True
+    return shape
+
+
 def _read_text(file: str, text: bytes, encoding: str) -> list[Sheet]:
     head = text[:1 << 16]
     try:
@@ -313,6 +389,9 @@ def _read_text(file: str, text: bytes, encoding: str) -> list[Sheet]:
     if sep == "，":  # polars wants a one-byte separator: a full-width comma file is rare enough to convert
         text = text.replace("，".encode(), b",")
         sep = ","
+    shape = scan_csv(text, sep)
+    if shape.cut_at is not None:
+        text = text[:shape.cut_at]  # an open quote would swallow nothing else, but polars refuses the whole file
     # One more column than the widest early row catches later rows with too many fields.
     names = ",".join(f"c{i}" for i in range(width + 1)).replace(",", sep).encode() + b"\n"
     try:
@@ -323,7 +402,11 @@ def _read_text(file: str, text: bytes, encoding: str) -> list[Sheet]:
             raise _NotUtf8 from None
         raise FileProblem(f"CSV 文件格式有误,无法读取({str(exc).splitlines()[0][:120]});"
                           f"请检查引号是否成对。") from None
-    return [Sheet(file, "", cells, 1, encoding=encoding)]
+    sheet = Sheet(file, "", cells, 1, encoding=encoding)
+    if shape.cut_at is not None or shape.cut_short:
+        sheet.cut_row = cells.height if shape.cut_at is not None else cells.height - 1
+        sheet.cut_value = shape.cut_value
+    return [sheet]
 
 
 _CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
@@ -409,8 +492,57 @@ def _scan_sheet_xml(z: zipfile.ZipFile, path: str) -> tuple[int, dict, list]:
 SKIPPED_SHEETS = ("说明", "填表说明", "填报说明", "指标说明", "instructions", "readme")
 
 
+def check_zip(data: bytes) -> None:
+    """Refuse a workbook that would inflate beyond the bounds, judged from the zip directory, then by streaming.
+
+    The directory's sizes can lie; Python's zip reader stops at the size it claims and then fails the CRC, so
+    streaming every member in small chunks (nothing kept) proves the sizes before fastexcel inflates anything.
+    """
+    limit = MAX_UNZIPPED_MB << 20
+    try:
+        z = zipfile.ZipFile(io.BytesIO(data))
+        members = z.infolist()
+    except (zipfile.BadZipFile, OSError, EOFError):
+        raise FileProblem(CORRUPT_XLSX) from None
+    total = sum(m.file_size for m in members)
+    if total > limit:
+        raise FileProblem(f"Excel 文件解压后为 {total / 1024 / 1024:,.0f} MB,超过上限 {MAX_UNZIPPED_MB} MB"
+                          f"(可能是“压缩炸弹”),未读取;请按月份或地区拆分成多个文件后再上传。")
+    for m in members:
+        if m.file_size > 1 << 20 and m.file_size > MAX_ZIP_RATIO * max(m.compress_size, 1):
+            raise FileProblem(f"Excel 文件中的“{m.filename[:80]}”压缩比为 {m.file_size // max(m.compress_size, 1):,} 倍,"
+                              f"超过上限 {MAX_ZIP_RATIO} 倍(正常表格不会如此,可能是“压缩炸弹”),未读取。")
+    seen = 0
+    try:
+        for m in members:
+            with z.open(m) as fh:
+                while chunk := fh.read(1 << 20):
+                    seen += len(chunk)
+                    if seen > limit:
+                        raise FileProblem(f"Excel 文件解压后超过上限 {MAX_UNZIPPED_MB} MB,未读取;"
+                                          f"请按月份或地区拆分成多个文件后再上传。")
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError):
+        raise FileProblem(CORRUPT_XLSX) from None
+
+
+def _check_cell_lengths(sheet: Sheet) -> None:
+    """Excel holds at most MAX_CELL_CHARS characters in a cell; a longer one is not a report, and slows every check."""
+    cells = sheet.cells
+    if cells.width == 0 or cells.height == 0:
+        return
+    lengths = cells.select(pl.all().str.len_chars().max()).row(0)
+    for j, n in enumerate(lengths):
+        if n is not None and n > MAX_CELL_CHARS:
+            i = cells.select(pl.col(f"c{j}").str.len_chars().arg_max()).item()
+            raise FileProblem(f"工作表“{sheet.name}”第 {sheet.first_row + i} 行 {col_letters(j)} 列的单元格有 {n:,} 个字符,"
+                              f"超过上限 {MAX_CELL_CHARS:,}(Excel 单元格的最大长度),未读取。")
+
+
 def read_workbook(file: str, data: bytes, kind: str) -> list[Sheet]:
     import fastexcel
+
+    if kind in ("xlsx", "ods"):
+        check_zip(data)
 
     try:
         with warnings.catch_warnings():
@@ -428,7 +560,7 @@ def read_workbook(file: str, data: bytes, kind: str) -> list[Sheet]:
                 if path in z.namelist():
                     facts[name] = _scan_sheet_xml(z, path)
         except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, EOFError, OSError):
-            raise FileProblem("Excel 文件已损坏或不完整(可能上传或复制时中断),无法打开;请重新保存后再上传。") \
+            raise FileProblem(CORRUPT_XLSX) \
                 from None
     out = []
     for name in names:
@@ -441,8 +573,12 @@ def read_workbook(file: str, data: bytes, kind: str) -> list[Sheet]:
         except Exception as exc:
             raise FileProblem(f"工作表“{name}”无法读取({str(exc).splitlines()[0][:100]})。") from None
         cells = cells.rename({c: f"c{i}" for i, c in enumerate(cells.columns)})
+        if cells.width > MAX_FIELDS:
+            raise FileProblem(f"工作表“{name}”有 {cells.width:,} 列,超过上限 {MAX_FIELDS:,} 列,未读取。")
         first_row, first_cols, bad = facts.get(name, (1, {}, []))
-        out.append(Sheet(file, name, cells, first_row, bad, first_cols, encoding=kind.upper()))
+        sheet = Sheet(file, name, cells, first_row, bad, first_cols, encoding=kind.upper())
+        _check_cell_lengths(sheet)
+        out.append(sheet)
     return out
 
 
@@ -645,7 +781,8 @@ def resolve_region(ref: Reference, raw: str, county_only: bool = False) -> tuple
     else:
         codes = ref.names.get(s, [])
         if not codes:
-            near = difflib.get_close_matches(s, list(ref.names), n=3, cutoff=0.6)
+            # no place name is long: fuzzy matching a long text would only cost time (difflib indexes it whole)
+            near = difflib.get_close_matches(s, list(ref.names), n=3, cutoff=0.6) if len(s) <= FUZZY_CHARS else []
             hint = f";是否指:{'、'.join(near)}?" if near else ""
             return None, f"地区“{raw}”不存在(请填写6位代码或正式名称){hint}"
     if county_only:
@@ -706,8 +843,10 @@ def _find_header(sheet: Sheet, ref: Reference) -> tuple[int, str] | None:
     rows = sheet.cells.head(HEADER_SEARCH_ROWS).rows()
     for i, row in enumerate(rows):
         texts = [_cell_text(v) for v in row if _cell_text(v)]
-        agg = {_match(ref, ref.agg_headers, t)[0].key for t in texts if _match(ref, ref.agg_headers, t)}
-        case = {_match(ref, ref.case_headers, t)[0].key for t in texts if _match(ref, ref.case_headers, t)}
+        agg_hits = (_match(ref, ref.agg_headers, t) for t in texts)
+        case_hits = (_match(ref, ref.case_headers, t) for t in texts)
+        agg = {hit[0].key for hit in agg_hits if hit}
+        case = {hit[0].key for hit in case_hits if hit}
         for score, kind in ((len(case) + ({"case_no", "identified_date"} <= case), "dispute_case"),
                             (len(agg) + ({"region", "period"} <= agg), "observation")):
             if score > best[0]:
@@ -745,7 +884,7 @@ def map_sheet(sheet: Sheet, ref: Reference, problems: _Problems) -> Mapped | Non
     if sheet.first_cols:
         j0 = next((j for j, t in enumerate(header) if t), 0)
         xml_offset = sheet.first_cols.get(sheet.first_row + h, j0) - j0
-    columns, seen = {}, {}
+    columns, seen, hints = {}, {}, {}
     ok = True
     last = max((j for j, t in enumerate(header) if t), default=-1)
     below = [_cell_text(v) for v in sheet.cells.row(h + 1)] if h + 1 < sheet.cells.height else []
@@ -788,8 +927,10 @@ def map_sheet(sheet: Sheet, ref: Reference, problems: _Problems) -> Mapped | Non
                              f"不能与本表的列混在一起;请分成两个工作表或两个文件", column=text, value=text)
                 ok = False
                 continue
-            near = difflib.get_close_matches(whole, list(table), n=6, cutoff=0.5)
-            near = list(dict.fromkeys(table[n].header for n in near))[:2]
+            if whole not in hints:  # a wide sheet repeats its unknown names: look each up once
+                near = difflib.get_close_matches(whole, list(table), n=6, cutoff=0.5) if len(whole) <= FUZZY_CHARS else []
+                hints[whole] = list(dict.fromkeys(table[n].header for n in near))[:2]
+            near = hints[whole]
             hint = f";是否指“{'”或“'.join(near)}”?" if near else ""
             problems.add(sheet.file, label, f"无法识别的列“{text}”{hint}如不需要导入,请删除该列或把列名改为“备注”",
                          column=text, value=text)
@@ -826,15 +967,18 @@ def map_sheet(sheet: Sheet, ref: Reference, problems: _Problems) -> Mapped | Non
             ok = False
     # Rows: number them as the spreadsheet does, drop the empty ones.
     mapped_cols = list(columns)
-    used = [f"c{j}" for j, t in enumerate(header) if t and f"c{j}" in body.columns]
+    present = set(body.columns)  # sets, not lists: a sheet may be a thousand columns wide
+    used = [f"c{j}" for j, t in enumerate(header) if t and f"c{j}" in present]
+    used_set = set(used)
     body = body.with_columns(
         *(pl.when(pl.col(c) != "").then(pl.col(c)).alias(c) for c in body.columns),
         (pl.int_range(pl.len()) + header_row + 1).cast(pl.Int64).alias("_row"))
     key_cols = mapped_cols or used
     if key_cols:
         body = body.filter(~pl.all_horizontal(pl.col(c).is_null() for c in key_cols))
-    raw = body.select("_row", *(pl.col(f"c{j}").alias(_unique_name(header, j)) for j in range(len(header))
-                                if f"c{j}" in used))
+    counts = Counter(header)
+    raw = body.select("_row", *(pl.col(f"c{j}").alias(_unique_name(header, j, counts)) for j in range(len(header))
+                                if f"c{j}" in used_set))
     data = body.select(pl.lit(sheet.file).alias("_file"), pl.lit(label).alias("_sheet"), "_row",
                        *(pl.col(c).alias(columns[c][0].key) for c in mapped_cols))
     if body.height == 0:
@@ -842,20 +986,22 @@ def map_sheet(sheet: Sheet, ref: Reference, problems: _Problems) -> Mapped | Non
         ok = False
     overflow = [c for c in body.columns if c.startswith("c") and c[1:].isdigit() and int(c[1:]) > last]
     for c in overflow:
-        extra = body.filter(pl.col(c).is_not_null())
+        extra = body.select("_row", c).filter(pl.col(c).is_not_null())  # two columns, not the whole width
         if extra.height:
             problems.add_frame(extra.with_columns(pl.lit(sheet.file).alias("_file"), pl.lit(label).alias("_sheet")),
                                f"{col_letters(int(c[1:]) + xml_offset)}列", pl.col(c),
                                "该行的字段比表头多(可能是数字中的逗号没有加引号,或表头少了列名)")
+    if sheet.cut_row is not None and sheet.cut_row > h:
+        problems.add(sheet.file, label, CUT_ROW_REASON, row=sheet.first_row + sheet.cut_row, value=sheet.cut_value)
     _formula_problems(sheet, header, h, xml_offset, problems)
     if not ok:
         return Mapped(sheet, kind, header_row, {}, data.head(0), raw)
     return Mapped(sheet, kind, header_row, columns, data, raw)
 
 
-def _unique_name(header: list[str], j: int) -> str:
+def _unique_name(header: list[str], j: int, counts: Counter) -> str:
     name = header[j] or f"第{j + 1}列"
-    return name if header.count(header[j]) == 1 else f"{name}_{j + 1}"
+    return name if counts[header[j]] == 1 else f"{name}_{j + 1}"
 
 
 def _header_unit(column: templates.Column, unit: str) -> tuple[float, str | None]:
@@ -1344,8 +1490,37 @@ def check_overlaps(obs: pl.DataFrame, ref: Reference, problems: _Problems) -> No
 # --------------------------------------------------------------------------------------------------
 # Validate: the whole report, before anything is written
 # --------------------------------------------------------------------------------------------------
-def validate(uploads: list[Upload], progress=None, today: date | None = None) -> Report:
-    """Read and check every file; nothing is written."""
+def _in_scope(ref: Reference, code: str, scope: str) -> bool:
+    """Is region `code` the account's scope or inside it (the same ancestry queries.within reads)?"""
+    r = ref.regions.get(code)
+    return not scope or (r is not None and scope in (code, r["prefecture_code"], r["province_code"]))
+
+
+def _outside_scope(ref: Reference, df: pl.DataFrame, column: str, scope: str) -> pl.DataFrame:
+    if not scope or df.height == 0:
+        return df.head(0)
+    codes = [c for c in df.get_column(column).drop_nulls().unique().to_list() if not _in_scope(ref, c, scope)]
+    return df.filter(pl.col(column).is_in(codes))
+
+
+def scope_reason(ref: Reference, scope: str) -> pl.Expr:
+    return pl.format("地区“{}”不在您的账户范围({}及其下级地区)内,不能导入", pl.col("_label"),
+                     pl.lit(_region_label(ref, scope)))
+
+
+def check_scope(obs: pl.DataFrame, cases: pl.DataFrame, ref: Reference, scope: str, problems: _Problems) -> None:
+    """A scoped account imports only rows of its own region and below; the others are errors naming both."""
+    for df, column, header in ((obs, "region_code", "地区"), (cases, "county_code", CASE_HEADERS["county"])):
+        out = _outside_scope(ref, df, column, scope)
+        if out.height:
+            labels = {c: _region_label(ref, c) for c in out.get_column(column).unique().to_list()}
+            out = (out.with_columns(pl.col(column).replace_strict(labels).alias("_label"))
+                   .unique(ROW_KEYS, maintain_order=True))
+            problems.add_frame(out, header, pl.col("_label"), scope_reason(ref, scope))
+
+
+def validate(uploads: list[Upload], progress=None, today: date | None = None, region: str = "") -> Report:
+    """Read and check every file; nothing is written. `region`: the account's scope ('' = everything)."""
     t0 = time.perf_counter()
     today = today or date.today()
     snapshot = warehouse.current_name()
@@ -1400,6 +1575,7 @@ def validate(uploads: list[Upload], progress=None, today: date | None = None) ->
     cases = validate_cases([m for m in mapped if m.kind == "dispute_case"], ref, problems, today)
     if progress:
         progress(0.9, "与数据仓库核对")
+    check_scope(obs, cases, ref, region, problems)
     check_existing(obs, cases, files, problems)
     check_yearly(obs, problems)
     check_derived_totals(obs, problems)
@@ -1429,11 +1605,22 @@ def _per_file_rows(report: Report, obs: pl.DataFrame, cases: pl.DataFrame) -> di
 
 
 def load(report: Report, valid_only: bool = False, who: str | None = None, via: str = "cli",
-         progress=None) -> dict:
-    """Write the report's rows into a new snapshot and make it current; returns the history entry."""
+         progress=None, region: str = "") -> dict:
+    """Write the report's rows into a new snapshot and make it current; returns the history entry.
+
+    `region` is the loading account's scope: checked again here, whatever scope the report was validated for."""
     if report.errors and not valid_only:
         raise Refused(f"校验发现 {report.errors} 处错误,未导入任何数据。")
     obs, cases = report.valid_observations(), report.valid_cases()
+    if region:
+        ref = reference(report.snapshot)
+        outside = sorted(set(_outside_scope(ref, obs, "region_code", region).get_column("region_code").to_list()
+                             if obs.height else []) |
+                         set(_outside_scope(ref, cases, "county_code", region).get_column("county_code").to_list()
+                             if cases.height else []))
+        if outside:
+            raise Refused(f"有 {len(outside)} 个地区不在您的账户范围({_region_label(ref, region)}及其下级地区)内"
+                          f"(如 {_region_label(ref, outside[0])}),未导入任何数据;请重新校验。")
     if obs.height == 0 and cases.height == 0:
         raise Refused("没有可导入的有效行。")
     if warehouse.current_name() != report.snapshot:
@@ -1554,8 +1741,17 @@ def _load_cases(con, cases: pl.DataFrame, source: str, progress=None) -> int:
     return int(replaced)
 
 
-def rollback(name: str, who: str | None = None, via: str = "page") -> dict:
-    """Make an earlier snapshot current again and record it in the load history."""
+ROLLBACK_SCOPED = ("回滚会把所有地区的数据换成所选快照的数据,只有不限地区(范围“全部”)的管理员可以回滚;"
+                   "您的账户范围是 {region}。如需撤销本地区的某次导入,请联系不限地区的管理员。")
+
+
+def rollback(name: str, who: str | None = None, via: str = "page", region: str = "") -> dict:
+    """Make an earlier snapshot current again and record it in the load history.
+
+    A snapshot holds every region, so a rollback is refused to an account scoped to one (`region` not '')."""
+    if region:
+        audit.record(who or loads.who(), "rollback_refused", {"snapshot": name, "region": region, "via": via})
+        raise Refused(ROLLBACK_SCOPED.format(region=region))
     previous = warehouse.current_name()
     warehouse.rollback(name)
     # A snapshot written before the current derived tables (pingan/rollups.py) gets them at once, in a new

@@ -11,7 +11,7 @@ from conftest import ROOT
 sys.path.insert(0, str(ROOT / "tests" / "bad_files"))
 import corpus  # noqa: E402
 
-from pingan import auth, importer, loads, warehouse  # noqa: E402
+from pingan import auth, importer, loads, safe, warehouse  # noqa: E402
 
 PAGE = str(ROOT / "pages" / "data.py")
 
@@ -101,7 +101,8 @@ def test_errors_block_the_load_until_valid_only_is_chosen(state):
 def test_upload_over_the_size_limit_is_refused_with_the_limit(state):
     at = page()
     upload(at, "全年案件.csv", b"\0" * (200 * 1024 * 1024))
-    assert any("全年案件.csv" in e.value and f"超过上限 {importer.MAX_MB} MB" in e.value for e in at.error)
+    # the file name is shown as text: Markdown-escaped in the element's source (全年案件\.csv), as typed on screen
+    assert any(safe.md("全年案件.csv") in e.value and f"超过上限 {importer.MAX_MB} MB" in e.value for e in at.error)
     assert not [b for b in at.button if b.label.startswith("导入")]
 
 
@@ -164,3 +165,62 @@ def test_role_without_import_permission_has_no_data_page(state):
     assert not at.exception
     with pytest.raises(ValueError, match="Could not find a navigation page"):  # not registered for analysts
         at.switch_page(PAGE)
+
+
+def login(name: str, password: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
+    at.text_input(key="login_user").input(name)
+    at.text_input(key="login_password").input(password)
+    at.button[0].click().run()
+    assert not at.exception
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    return at
+
+
+def test_scoped_admin_imports_only_its_scope_and_cannot_roll_back(state):
+    auth.add_user("dali_admin", "Dali-Password-1", "admin", region="532900")
+    importer.load(importer.validate([importer.Upload.from_bytes("a.csv", corpus.agg(*corpus.AGG_ROWS))]))
+    at = login("dali_admin", "Dali-Password-1")
+    assert "rollback_go" not in [b.key for b in at.button]
+    assert any(i.value.startswith("回滚会把所有地区的数据换成所选快照的数据,只有不限地区") for i in at.info)
+    upload(at, "昆明.csv", corpus.agg("五华区,2022-07,10,9,8,7,87.5"))
+    report = next(df.value for df in at.dataframe if "reason" in df.value.columns)
+    assert report["reason"].tolist() == ["地区“五华区(530102)”不在您的账户范围(大理白族自治州(532900)及其下级地区)内,不能导入"]
+    assert not [b for b in at.button if b.label.startswith("导入")]
+
+
+IMAGE_NAME = "![x](http://127.0.0.1:8619-img.png) **粗体**.csv"
+
+
+@pytest.mark.parametrize("name, data, sheet", [
+    (IMAGE_NAME, b"", ""),                                                     # a whole-file problem
+    ("[重新登录](http://127.0.0.1:8619/login).csv", b"", ""),
+    ("表.xlsx", corpus.xlsx([["x"], ["y"]], title="__粗体__ $x$ <b>"), "__粗体__ $x$ <b>"),  # a sheet name
+    ("cells.csv", corpus.csv_bytes("地区,期间,**粗体**![x](http://127.0.0.1:8619-img.png)", "大理州,2022-07,1"),
+     ""),                                                                      # an echoed header cell
+], ids=["file_image", "file_link", "sheet", "echoed_cell"])
+def test_file_and_sheet_names_are_shown_as_text(state, name, data, sheet):
+    at = page()
+    upload(at, name, data)
+    shown = [e.value for e in at.error if "粗体" in e.value or "重新登录" in e.value]
+    assert shown, [e.value for e in at.error]
+    for text in shown:
+        assert "](" not in text.replace("\\]\\(", "") and "**" not in text.replace("\\*\\*", "")
+        assert "$x$" not in text and "<b>" not in text and "__粗体__" not in text
+    if sheet:
+        assert safe.md(sheet) in shown[0]
+    elif name == "cells.csv":
+        assert safe.md("无法识别的列“**粗体**![x](http://127.0.0.1:8619-img.png)”") in shown[0]
+    else:
+        assert shown[0].startswith(safe.md(name) + ":")
+
+
+def test_validation_runs_in_a_worker_with_a_time_limit(state, monkeypatch):
+    from pingan import import_worker
+
+    monkeypatch.setattr(import_worker, "SECONDS", 0.5)
+    at = page()
+    upload(at, "a.csv", corpus.agg(*corpus.AGG_ROWS))
+    assert [e.value for e in at.error] == [safe.md("校验超过时间上限 0.5 秒,已停止;请按月份或地区拆分成多个文件后再上传。")]
+    assert not [b for b in at.button if b.label.startswith("导入")]

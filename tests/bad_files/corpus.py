@@ -260,3 +260,88 @@ def write_all(folder: Path = HERE) -> list[Path]:
 if __name__ == "__main__":
     for p in write_all():
         print(p.name, p.stat().st_size)
+
+
+# --------------------------------------------------------------------------------------------------
+# Files made to eat the server (issue 16, class 4): generated at test time, never committed
+# --------------------------------------------------------------------------------------------------
+def make_xlsx_bomb(path: Path, uncompressed_mb: int = 3072, lie: bool = False) -> Path:
+    """A valid-looking workbook whose one sheet inflates to `uncompressed_mb` MB (about 1,000 : 1 compression).
+
+    With lie=True the zip directory and local header claim the sheet is 100 KB (a lying header).
+    """
+    base = zipfile.ZipFile(io.BytesIO(_good_xlsx()))
+    row = b'<row><c t="inlineStr"><is><t>' + b"A" * 1000 + b"</t></is></c></row>"
+    block = row * 1024
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as out:
+        for item in base.infolist():
+            if item.filename != "xl/worksheets/sheet1.xml":
+                out.writestr(item, base.read(item))
+        with out.open("xl/worksheets/sheet1.xml", "w", force_zip64=uncompressed_mb >= 2048) as fh:
+            fh.write(b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+                     b'spreadsheetml/2006/main"><sheetData>')
+            for _ in range(max(1, (uncompressed_mb << 20) // len(block))):
+                fh.write(block)
+            fh.write(b"</sheetData></worksheet>")
+    if lie:
+        _claim_size(path, "xl/worksheets/sheet1.xml", 100 * 1024)
+    return path
+
+
+def _claim_size(path: Path, member: str, size: int) -> None:
+    """Overwrite a member's uncompressed size in its local header and in the central directory."""
+    import struct
+
+    data = bytearray(path.read_bytes())
+    info = zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo(member)
+    name = member.encode()
+    struct.pack_into("<I", data, info.header_offset + 22, size)            # local file header
+    at = 0
+    while True:                                                              # central directory entry
+        at = data.index(b"PK\x01\x02", at)
+        n = struct.unpack_from("<H", data, at + 28)[0]
+        if bytes(data[at + 46:at + 46 + n]) == name:
+            struct.pack_into("<I", data, at + 24, size)
+            break
+        at += 4
+    path.write_bytes(bytes(data))
+
+
+def make_wide_line(path: Path, fields: int = 20_000) -> Path:
+    """A report whose one data row has `fields` fields (about 40 KB)."""
+    path.write_bytes(csv_bytes(AGG_HEADER, "大理州,2022-07" + ",1" * (fields - 2)))
+    return path
+
+
+def make_big_cell(path: Path, mb: int = 10) -> Path:
+    """A report with one cell of `mb` MB in the region column."""
+    path.write_bytes(csv_bytes(AGG_HEADER, "大" * (mb * 1024 * 1024 // 3) + ",2022-07,1,1,1,1,100"))
+    return path
+
+
+def make_cut_csv(path: Path, how: str) -> Path:
+    """A report whose last row was cut in transfer: mid-row (no trailing newline) or inside an open quote."""
+    whole = agg(*AGG_ROWS).decode("utf-8").rstrip("\n")
+    if how == "quote":
+        text = whole + '\n大理州,2022-10,"1,2'
+    else:
+        text = whole[: whole.rfind(",") - 3]  # "海西州,2022/9,310,300,2" — two fields short, no newline
+    path.write_bytes(text.encode("utf-8"))
+    return path
+
+
+def long_cell_xlsx(chars: int) -> bytes:
+    """A report workbook whose 备注 cell holds `chars` characters (written as XML: openpyxl would cut it to 32,767)."""
+    head = "".join(f'<c r="{chr(65 + j)}1" t="inlineStr"><is><t>{h}</t></is></c>'
+                   for j, h in enumerate(AGG_HEADER.split(",") + ["备注"]))
+    body = "".join(f'<c r="{chr(65 + j)}2" t="inlineStr"><is><t>{v}</t></is></c>'
+                   for j, v in enumerate(["大理州", "2022-07", "1", "1", "1", "1", "100", "y" * chars]))
+    sheet = ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+             f'spreadsheetml/2006/main"><sheetData><row r="1">{head}</row><row r="2">{body}</row></sheetData>'
+             '</worksheet>').encode()
+    base = zipfile.ZipFile(io.BytesIO(_good_xlsx()))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in base.infolist():
+            out.writestr(item, sheet if item.filename == "xl/worksheets/sheet1.xml" else base.read(item))
+    return buf.getvalue()
