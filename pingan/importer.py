@@ -38,7 +38,7 @@ from xml.etree import ElementTree
 
 import polars as pl
 
-from . import audit, loads, periods, rollups, templates, warehouse
+from . import audit, loads, periods, rollups, safe, templates, warehouse
 
 MAX_MB = 150
 MAX_BYTES = MAX_MB * 1024 * 1024
@@ -1829,9 +1829,9 @@ def main(argv: list[str] | None = None) -> int:
         print(file=sys.stderr)
     print(format_report(report))
     if args.report:
-        report.problems.write_csv(args.report, include_bom=True)
+        safe.frame(report.problems).write_csv(args.report, include_bom=True)  # echoed cells: never formulas
     if args.rejected:
-        report.rejected_rows().write_csv(args.rejected, include_bom=True)
+        safe.frame(report.rejected_rows()).write_csv(args.rejected, include_bom=True)
     if report.errors and not args.valid_only:
         print(f"未导入:有 {report.errors:,} 处错误。更正后重新导入,或加 --valid-only 只导入无误的行。", file=sys.stderr)
         if not args.dry_run:

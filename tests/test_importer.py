@@ -383,6 +383,18 @@ def test_cli_valid_only_writes_rejected_rows(state, tmp_path, capsys):
     assert pl.read_csv(rejected)["地区"].to_list() == ["火星县"]
 
 
+def test_cli_report_and_rejected_files_hold_no_formula(state, tmp_path):
+    """A region cell typed as a formula is echoed into the report and rejected-rows CSVs as text."""
+    f = tmp_path / "formula.csv"
+    f.write_bytes(corpus.agg(corpus.AGG_ROWS[0], '"=HYPERLINK(""http://127.0.0.1:8619"",""点我"")",2022-07,1,1,1,1,100'))
+    report, rejected = tmp_path / "report.csv", tmp_path / "rejected.csv"
+    importer.main([str(f), "--valid-only", "--dry-run", "--report", str(report), "--rejected", str(rejected)])
+    for path in (report, rejected):
+        cells = [c for row in pl.read_csv(path, infer_schema=False).iter_rows() for c in row if c]
+        assert any("HYPERLINK" in c for c in cells), path
+        assert not any(c.startswith(("=", "+", "-", "@")) for c in cells), path
+
+
 def test_source_composition_query(warehouse_built, run_query):
     df = run_query("data_sources_by_table", region="360700", start=date(2022, 1, 1), end=date(2022, 12, 31))
     row = df.filter(pl.col("fact_table") == "dispute_case").row(0, named=True)
