@@ -325,8 +325,38 @@ class _Throttle:
             self._seen.clear()
 
 
+class _Slots:
+    """At most `n` holders, served first come first served (a plain semaphore lets a looping caller barge ahead of
+    one that has waited), with at most `queue` callers waiting: beyond that a login is refused at once rather
+    than queued behind a crowd."""
+
+    def __init__(self, n: int, queue: int) -> None:
+        self._n, self._queue_max = n, queue
+        self._cond = threading.Condition()
+        self._waiting: deque = deque()
+        self._active = 0
+
+    def __enter__(self) -> None:
+        me = object()
+        with self._cond:
+            if len(self._waiting) >= self._queue_max:
+                raise AuthError("当前登录人数过多,请 5 秒后再试")
+            self._waiting.append(me)
+            while not (self._active < self._n and self._waiting[0] is me):
+                self._cond.wait()
+            self._waiting.popleft()
+            self._active += 1
+            self._cond.notify_all()  # the next in line may take another free slot
+
+    def __exit__(self, *exc) -> None:
+        with self._cond:
+            self._active -= 1
+            self._cond.notify_all()
+
+
+ARGON2_QUEUE = 32  # waiting verifications (first come first served); beyond that a login is told to retry at once
 _throttle = _Throttle()
-_argon2_slots = threading.BoundedSemaphore(ARGON2_SLOTS)
+_argon2_slots = _Slots(ARGON2_SLOTS, ARGON2_QUEUE)
 _dummy: list[str] = []
 
 
@@ -360,7 +390,12 @@ def authenticate(username: str, password: str, now: float | None = None, client:
         until = datetime.fromtimestamp(user["locked_until"]).strftime("%H:%M")
         raise AuthError(f"连续登录失败次数过多,账户已锁定至 {until}")
     hashed = user["hash"] if user is not None else None
-    if not _verify(hashed, password):
+    try:
+        verified = _verify(hashed, password)
+    except AuthError:  # too many waiting: refused before any check, so it is not an attempt at the password
+        _throttle.give_back(keys, now)
+        raise
+    if not verified:
         if user is None:
             raise AuthError("用户名或密码错误")
         with _locked_store() as data:
