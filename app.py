@@ -34,11 +34,12 @@ if __name__ != "__main__":
     from pingan import startup
 
     startup.check_or_exit()
+    startup.decide_demo_mode()
     startup.navigation_only()
     startup.build_in_background(prewarm_after=True)
     app = st.App(__file__)
 else:
-    from pingan import audit, auth, queries, warehouse
+    from pingan import audit, auth, queries, safe, warehouse
     from pingan.i18n import t
 
     st.set_page_config(page_title="平安驾驶舱", layout="wide")
@@ -69,6 +70,16 @@ else:
         except Exception:  # no secrets.toml at all
             return False
 
+    def _client() -> str:
+        """Who is logging in, for the throttle: the client's IP address, else this browser session."""
+        ip = getattr(st.context, "ip_address", None)
+        if isinstance(ip, str) and ip:
+            return "ip:" + ip
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        ctx = get_script_run_ctx(suppress_warning=True)
+        return "session:" + (ctx.session_id if ctx else "")
+
     def _login_form(lang: str) -> None:
         st.title("平安驾驶舱")
         st.caption("请登录。账户由管理员开通;连续 5 次输错密码将锁定 15 分钟。")
@@ -78,10 +89,10 @@ else:
             submitted = st.form_submit_button("登录", type="primary")
         if submitted:
             try:
-                acct = auth.authenticate(user.strip(), password)
+                acct = auth.authenticate(user.strip(), password, client=_client())
             except auth.AuthError as exc:
                 audit.record(user.strip()[:64], "login_failed", {"reason": str(exc)})
-                st.error(str(exc))
+                st.error(safe.md(str(exc)))
             else:
                 now = time.time()
                 st.session_state.update(account=acct, login_at=now, last_seen=now)
@@ -93,15 +104,20 @@ else:
         st.stop()
 
     def _account(lang: str) -> auth.Account:
-        """The session's account: local demo mode without accounts, a screen token, SSO or a login."""
-        if not auth.accounts_configured():
-            return auth.LOCAL_DEMO
+        """The session's account: local demo mode (decided at server start), a screen token, SSO or a login;
+        re-checked against the accounts file on every run (auth.check_session)."""
+        try:
+            if auth.demo_mode():
+                return auth.LOCAL_DEMO
+        except auth.AccountsUnreadable as exc:  # fail closed: no demo, no login
+            st.error(safe.md(str(exc)))
+            st.stop()
         token = st.query_params.get("token")
         if token:
             try:
                 acct = auth.screen_account(token)
             except auth.AuthError as exc:
-                st.error(str(exc))
+                st.error(safe.md(str(exc)))
                 st.stop()
             if st.session_state.get("account") != acct:
                 audit.record(acct.username, "login", {"via": "screen token", "region": acct.region}, role="screen")
@@ -109,27 +125,25 @@ else:
             return acct
         acct = st.session_state.get("account")
         if acct is None and _sso_configured() and getattr(st.user, "is_logged_in", False):
-            local = {u["username"]: u for u in auth.list_users()}
             name = st.user.get("preferred_username") or st.user.get("email") or ""
-            if name in local and not local[name]["disabled"]:
-                u = local[name]
-                acct = auth.Account(name, u["role"], u["region"], u["display_name"])
-                st.session_state.update(account=acct, login_at=time.time(), last_seen=time.time())
-                audit.record(name, "login", {"via": "sso"}, role=acct.role)
-            else:
-                st.error(f"单点登录账户“{name}”尚未在本系统开通,请联系管理员。")
+            try:
+                acct = auth.sso_account(name)
+            except auth.AuthError:
+                st.error(f"单点登录账户“{safe.md(name)}”尚未在本系统开通或已停用,请联系管理员。")
                 st.stop()
+            st.session_state.update(account=acct, login_at=time.time(), last_seen=time.time())
+            audit.record(name, "login", {"via": "sso"}, role=acct.role)
         if acct is None:
+            if not auth.accounts_configured():  # every account deleted on a server that had some: not demo
+                st.title("平安驾驶舱")
+                st.error("尚无可用账户:请管理员在服务器上运行 `python -m pingan.auth add 用户名 --role admin` 创建。")
+                st.stop()
             _login_form(lang)
-        now = time.time()
-        if auth.session_expired(st.session_state["login_at"], st.session_state["last_seen"], now):
-            audit.record(acct.username, "session_expired", role=acct.role)
-            for k in ("account", "login_at", "last_seen"):
-                st.session_state.pop(k, None)
-            st.warning("会话已过期,请重新登录。")
+        try:
+            return auth.check_session(st.session_state)
+        except auth.SessionEnded as exc:
+            st.warning(str(exc))
             _login_form(lang)
-        st.session_state["last_seen"] = now
-        return acct
 
     def _sidebar_account(acct: auth.Account, lang: str) -> None:
         with st.sidebar:
@@ -137,10 +151,10 @@ else:
                 st.info("本地演示模式:未配置账户,仅本机(127.0.0.1)可访问。", icon=None)
                 return
             scope = acct.region or "全部"
-            st.caption(f"{acct.display_name}({auth.ROLE_NAMES[acct.role]},范围 {scope})")
+            st.caption(f"{safe.md(acct.display_name)}({auth.ROLE_NAMES[acct.role]},范围 {scope})")
             if acct.role != "screen" and st.button("退出登录", key="logout"):
                 audit.record(acct.username, "logout", role=acct.role)
-                for k in ("account", "login_at", "last_seen"):
+                for k in auth.SESSION_KEYS:
                     st.session_state.pop(k, None)
                 st.rerun()
 
@@ -181,6 +195,6 @@ else:
             nav.run()
         except queries.ScopeError as exc:
             audit.record(acct.username, "scope_refused", {"page": nav.url_path, "reason": str(exc)}, role=acct.role)
-            st.error(str(exc))
+            st.error(safe.md(str(exc)))
 
     main()

@@ -16,7 +16,7 @@ from datetime import date, datetime
 import polars as pl
 import streamlit as st
 
-from pingan import fmt, frame, maps, periods, queries
+from pingan import auth, fmt, frame, maps, periods, queries, safe
 from pingan.charts import screen as charts
 
 THEMES = ["overall", "disputes", "anti_gang", "satisfaction"]
@@ -93,9 +93,16 @@ def _options() -> dict:
     by_code = {r["code"]: r for r in regs.iter_rows(named=True)}
     region = st.query_params.get("region", "")
     notice = ""
+    scope = getattr(auth.current_account(), "region", "")  # a scoped account or wall token: its region by default
     if region and region not in by_code:
-        notice = f"地区代码“{html.escape(region[:20])}”不存在,显示全部范围"
+        notice = f"地区代码“{region[:20]}”不存在,显示{'本大屏范围' if scope else '全部范围'}"
         region = ""
+    if scope and region and not queries.within(region, scope):
+        name = by_code[scope]["name"] if scope in by_code else scope
+        notice = f"本大屏的地区范围是{name}({scope}),不能显示地区 {region[:20]},已显示{name}"
+        region = ""
+    if scope and not region:
+        region = scope
     theme = st.query_params.get("theme", "")
     return {"region": region, "row": by_code.get(region), "theme": theme if theme in THEMES else "",
             "rotate": _int_param("rotate", 60, 5, 3600), "refresh": _int_param("refresh", 30, 2, 3600),
@@ -224,6 +231,18 @@ def _alerts(d: dict, backlog: int) -> list[str]:
     return out
 
 
+def _no_alert(d: dict) -> str:
+    """What the alert panel says when no alert fired: an all-clear only when every sub-region has every figure
+    the alerts test (a missing figure cannot be below target, so silence would be a false all-clear)."""
+    subs = d["subs"]
+    if subs is None:
+        return '<div class="alert">本级无下级地区,无下级预警</div>'
+    figures = ("success_rate_pct", "safety_pct", "open_over_90d")
+    if subs.height == 0 or subs.select(pl.any_horizontal(pl.col(c).is_null() for c in figures)).to_series().any():
+        return '<div class="alert" style="color:#ffb74d">下级地区数据不全,无法判断是否均达到目标</div>'
+    return '<div class="alert" style="color:#5ec962">各下级地区均达到目标,暂无预警</div>'
+
+
 def _breaks(values: list[float], digits: int, k: int = 4) -> list[float]:
     """Quantile class breaks at the figure's own precision (rates of 90.2% and 90.4% stay apart)."""
     vals = sorted(values)
@@ -270,7 +289,9 @@ def _draw(d: dict, opt: dict, theme: str, status: str) -> None:
     place = opt["row"]["name"] if opt["row"] else "全部地区"
     badge = ' · <span style="color:#ffb74d">演示数据</span>' if d["has_demo"] else ""
     st.html(f'<div class="wall-top"><div><span class="wall-title">平安驾驶舱 · {html.escape(place)}</span>'
-            f'<span class="wall-theme">{THEME_ZH[theme]}</span></div>'
+            f'<span class="wall-theme">{THEME_ZH[theme]}</span>'
+            + (f'<span class="wall-meta wall-stale" style="margin-left:24px">{html.escape(opt["notice"])}</span>'
+               if opt["notice"] else "") + '</div>'
             f'<div class="wall-meta"><span id="wall-clock"></span> · 数据截至 {fmt.date_zh(d["as_of"])}{badge}'
             f' · {status}</div></div>')
     st.html(_kpis(d, theme))
@@ -297,8 +318,7 @@ def _draw(d: dict, opt: dict, theme: str, status: str) -> None:
         st.plotly_chart(charts.funnel(stages, f"{d['year']}年矛盾纠纷化解漏斗", 312, lambda v: fmt.count_zh(v, "件")),
                         width="stretch", config={"displayModeBar": False, "staticPlot": True}, key="wall_funnel")
         alerts = _alerts(d, opt["backlog"])
-        body = "".join(f'<div class="alert">{a}</div>' for a in alerts[:7]) or \
-            '<div class="alert" style="color:#5ec962">各下级地区均达到目标,暂无预警</div>'
+        body = "".join(f'<div class="alert">{a}</div>' for a in alerts[:7]) or _no_alert(d)
         st.html(f'<div class="alerts"><div class="panel-title">预警({len(alerts)})</div>{body}</div>')
     st.plotly_chart(charts.trend(d["trend"], "近两年每月矛盾纠纷排查与化解(虚线:上年同月排查)", 262,
                                  ("排查", "化解成功", "上年同月排查")),
@@ -309,11 +329,19 @@ opt = _options()
 st.html(CSS)
 st.html(CLOCK, unsafe_allow_javascript=True)
 if opt["notice"]:
-    st.toast(opt["notice"])
+    st.toast(safe.md(opt["notice"]))
 
 
 @st.fragment(run_every=min(opt["refresh"], opt["rotate"]))
 def wall() -> None:
+    # A fragment rerun does not run app.py: re-check the account or token here, and on refusal show no figure
+    # (not even the last good ones).
+    try:
+        auth.check_session(st.session_state, touch=False)
+    except auth.SessionEnded as exc:
+        st.session_state.pop("wall_last", None)
+        st.html(f'<div class="wall-title" style="margin-top:30vh;text-align:center">{html.escape(str(exc))}</div>')
+        return
     theme = opt["theme"] or THEMES[int(time.time() // opt["rotate"]) % len(THEMES)]
     try:
         data = _load(opt)

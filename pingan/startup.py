@@ -8,7 +8,7 @@ from datetime import date
 
 from . import auth, warehouse
 
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+LOOPBACK = auth.LOOPBACK
 REFUSAL = ("平安驾驶舱:尚未配置任何账户,不能在本机以外的地址({address})上提供服务。\n"
            "请先用 `python -m pingan.auth add 用户名 --role admin` 创建账户,或去掉 --server.address 在本机演示。\n"
            "Ping'an cockpit: no accounts are configured, so it will not serve on {address}; "
@@ -22,11 +22,22 @@ def bind_address() -> str:
 
 
 def check_or_exit(address: str | None = None) -> None:
-    """Refuse to start on a non-local address while the app has no accounts (local demo mode)."""
+    """Refuse to start on a non-local address while the app has no accounts, or with an unreadable accounts file."""
     address = bind_address() if address is None else address
-    if address not in LOOPBACK and not auth.accounts_configured():
+    try:
+        configured = auth.accounts_configured()
+    except auth.AccountsUnreadable as exc:
+        print(f"平安驾驶舱:{exc}", file=sys.stderr)
+        sys.exit(2)
+    if address not in LOOPBACK and not configured:
         print(REFUSAL.format(address=address or "0.0.0.0(全部地址)"), file=sys.stderr)
         sys.exit(2)
+
+
+def decide_demo_mode(address: str | None = None) -> bool:
+    """Decide once, at server start, whether anonymous visitors get the local demo admin (auth.demo_mode):
+    only on a loopback address with no account; never again on this server once an account exists."""
+    return auth.decide_demo_mode(bind_address() if address is None else address)
 
 
 def navigation_only() -> None:
