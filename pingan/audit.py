@@ -46,7 +46,8 @@ ACTIONS_ZH = {
     "rollback": "回滚快照", "account_add": "新建账户", "account_password": "修改密码",
     "account_disable": "停用账户", "account_enable": "启用账户", "account_delete": "删除账户",
     "account_update": "修改账户", "token_add": "新建大屏令牌", "token_revoke": "撤销大屏令牌",
-    "session_expired": "会话过期", "scope_refused": "越权访问被拒绝", "session_revoked": "会话被终止", "rollback_refused": "回滚被拒绝",
+    "session_expired": "会话过期", "scope_refused": "越权访问被拒绝",
+    "session_revoked": "会话被终止", "rollback_refused": "回滚被拒绝",
     "audit_head_rebuilt": "审计链头重建",
 }
 

@@ -350,3 +350,20 @@ def test_audit_odd_text_is_recorded_and_read_back_whole(state):
     assert log["user"].to_list() == ["u\\ud800x"]
     assert json.loads(log["detail"][0]) == {"when": "2026-01-02 00:00:00", "sql": "a\u2028b\rc"}
     assert audit.verify() == [] and audit.verify().records == 1
+
+
+def test_every_recorded_action_has_a_chinese_name():
+    """The audit tab shows actions in Chinese: every action literal the code records is in ACTIONS_ZH."""
+    import re
+
+    from conftest import ROOT
+
+    found = set()
+    for path in [ROOT / "app.py", *ROOT.glob("pages/*.py"), *ROOT.glob("pingan/*.py")]:
+        text = path.read_text(encoding="utf-8")
+        found |= set(re.findall(r"""record\([^,()]+(?:\([^()]*\))?, *"([a-z_]+)\"""", text))
+        found |= {f"account_{c}" for c in ("disable", "enable")} if "account_{args.cmd}" in text else set()
+        for line in re.findall(r'action = ("[a-z_]+" if .* else "[a-z_]+")', text):  # auth.py's ended sessions
+            found |= set(re.findall(r'"([a-z_]+)"', line.split(" if ")[0] + line.split(" else ")[1]))
+    assert {"login", "export", "session_revoked", "rollback_refused"} <= found
+    assert found <= set(audit.ACTIONS_ZH), sorted(found - set(audit.ACTIONS_ZH))
