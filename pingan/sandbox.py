@@ -2,7 +2,8 @@
 
 What an analyst's statement goes through, in order:
 1. the text: not empty, at most MAX_SQL_CHARS, no control or bidirectional-override characters;
-2. exactly one statement, of an allowed type (SELECT, which includes DESCRIBE/SHOW/SUMMARIZE/PIVOT, or EXPLAIN);
+2. exactly one statement, of an allowed type (SELECT, which includes DESCRIBE/SHOW/SUMMARIZE/PIVOT, or EXPLAIN of
+   such a SELECT: EXPLAIN ANALYZE runs what it explains);
    DuckDB's read-only mode and locked configuration would refuse most writes anyway, but CREATE TEMP, SET
    VARIABLE, CHECKPOINT and PRAGMA would pass them, and the allow-list also gives a clear message first;
 3. its `$names` bound from the caller's parameters (never pasted into the text);
@@ -280,7 +281,45 @@ def check(sql) -> duckdb.Statement:
     if kind not in ALLOWED:
         reason = _REASONS.get(kind.name, _DEFAULT_REASON) if kind is not None else _DEFAULT_REASON
         raise StatementNotAllowed(f"已拒绝 {_first_keyword(stmt.query)} 语句:{reason}")
+    if kind == duckdb.StatementType.EXPLAIN:
+        _check_explained(stmt.query)
     return stmt
+
+
+def _check_explained(text: str) -> None:
+    """EXPLAIN ANALYZE runs the statement it explains: that statement must itself be an allowed SELECT."""
+    inner = _explained(text)
+    try:
+        statements = duckdb.extract_statements(inner) if inner is not None else []
+        kind = statements[0].type if len(statements) == 1 else None
+    except (ValueError, duckdb.Error):
+        kind = None
+    if kind != duckdb.StatementType.SELECT:  # fail closed: what cannot be named is not explained
+        what = _first_keyword(inner) if inner else "该"
+        reason = _REASONS.get(kind.name, _DEFAULT_REASON) if kind is not None else _DEFAULT_REASON
+        raise StatementNotAllowed(f"已拒绝 EXPLAIN {what} 语句:EXPLAIN 只能解释 SELECT 查询(EXPLAIN ANALYZE 会真正执行"
+                                  f"被解释的语句)。{reason}")
+
+
+def _explained(text: str) -> str | None:
+    """The statement after EXPLAIN, an optional ANALYZE and an optional (option, …) list; None if there is none."""
+    starts = [pos for pos, _ in duckdb.tokenize(text)]
+    tokens = [(pos, text[pos:end].strip(), kind) for (pos, kind), end in
+              zip(duckdb.tokenize(text), starts[1:] + [len(text)])]
+    tokens = [(pos, word.lower()) for pos, word, kind in tokens if kind != duckdb.token_type.comment]
+    if not tokens or tokens[0][1] != "explain":
+        return None
+    i = 1
+    if i < len(tokens) and tokens[i][1] in ("analyze", "analyse"):
+        i += 1
+    if i < len(tokens) and tokens[i][1].startswith("("):
+        depth = 0
+        while i < len(tokens):
+            depth += tokens[i][1].count("(") - tokens[i][1].count(")")
+            i += 1
+            if depth <= 0:
+                break
+    return text[tokens[i][0]:] if i < len(tokens) else None
 
 
 def _syntax(text: str, exc: Exception) -> SyntaxRefused:

@@ -256,3 +256,11 @@ def test_address_space_cap_stops_a_giant_allocation_at_once(sb):
     with pytest.raises(sb.MemoryLimitExceeded):
         sb.run("select len(range(0, 300000000))")
     assert time.perf_counter() - started < 5
+
+
+@pytest.mark.parametrize("sql", ["explain analyze select count(*) from region",
+                                 "explain (analyze) select 1", "EXPLAIN (FORMAT JSON) select * from region limit 1",
+                                 "explain /* c */ analyze -- c\n with t as (select 1 as x) select x from t",
+                                 "explain analyze describe region", "explain analyze summarize select 1 as x"])
+def test_explain_of_a_select_is_allowed(sb, sql):
+    assert sb.run(sql).frame.height >= 1
