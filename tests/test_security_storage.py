@@ -1,0 +1,39 @@
+"""Storage and sandbox hardening (issue 16, classes 9 and 10): no server paths from SQL, owner-only state files."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pingan import config, sandbox
+
+from test_sandbox_hostile import CASES, load_case
+
+PATHS = [p for p in CASES if p.stem >= "80" or p.stem.startswith("13_")]
+
+
+@pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])
+def test_no_probe_returns_a_server_path(warehouse_built, path):
+    """Every server-information probe of the corpus: refused, and neither rows nor message name a server path."""
+    _, body = load_case(path)
+    secrets = [str(config.state_dir()), str(config.state_dir().resolve()), str(config.ROOT), str(Path.home())]
+    try:
+        text = str(sandbox.run(body).rows)
+    except sandbox.SandboxError as exc:
+        text = str(exc)
+    else:
+        pytest.fail(f"not refused: {text[:200]}")
+    for secret in secrets:
+        assert secret not in text
+
+
+def test_scoped_analyst_gets_the_same_refusal(warehouse_built):
+    with pytest.raises(sandbox.ServerInfoRefused, match="自助查询不提供服务器配置信息"):
+        sandbox.run("select path from duckdb_databases", scope="532900")
+
+
+def test_error_messages_do_not_name_the_state_folder():
+    err = sandbox.QueryFailed("查询无法执行。", f'IO Error: could not write "{config.state_dir()}/sandbox/x.tmp/1.block"')
+    cleaned = sandbox._without_server_paths(err)
+    assert str(config.state_dir()) not in str(cleaned)
+    assert cleaned.detail == 'IO Error: could not write "<服务器目录>/sandbox/x.tmp/1.block"'
