@@ -54,6 +54,7 @@ DISPLAY_ROWS = 10_000          # rows shown on the page
 EXPORT_ROWS = 1_000_000        # rows in a download or the command line's CSV
 XLSX_ROWS = 100_000            # an Excel file beyond this takes minutes to write: CSV or Parquet instead
 MEMORY_LIMIT = "1GB"           # DuckDB operators; bigger sorts spill to a temporary folder
+TEMP_SPACE_LIMIT = "1GB"       # that folder, per worker: a statement needing more stops instead of filling the disk
 THREADS = 1                    # per worker: the pages keep the other core
 MAX_SQL_CHARS = 100_000
 MAX_RESULT_BYTES = 256 * 2**20  # what the Python side will hold for one result
@@ -113,6 +114,11 @@ class QueryInterrupted(SandboxError):
 
 class MemoryLimitExceeded(SandboxError):
     kind = "memory"
+    outcome = "interrupted"
+
+
+class TempSpaceExceeded(SandboxError):
+    kind = "temp_space"
     outcome = "interrupted"
 
 
@@ -758,7 +764,8 @@ def _worker_connection(conns: dict, path: str) -> duckdb.DuckDBPyConnection:
     if con is None:
         for old in [k for k in conns if Path(k).parent == Path(path).parent]:
             conns.pop(old).close()  # a replaced snapshot's extract or link: this worker is its only reader
-        con = warehouse.sandbox_connection(Path(path), memory_limit=MEMORY_LIMIT, threads=THREADS)
+        con = warehouse.sandbox_connection(Path(path), memory_limit=MEMORY_LIMIT, threads=THREADS,
+                                           temp_space_limit=TEMP_SPACE_LIMIT)
         conns[path] = con
     return con
 
@@ -952,6 +959,9 @@ def _translate(exc: duckdb.Error, timed_out: bool, limit_s: float, scope: str, q
     if isinstance(exc, duckdb.InterruptException) or timed_out:
         return QueryInterrupted(f"查询运行超过 {limit_s:g} 秒的时间上限,已中止。请缩小范围(加 WHERE 条件、先聚合再关联),"
                                 "或避免没有关联条件的笛卡尔积。")
+    if isinstance(exc, duckdb.OutOfMemoryException) and "max_temp_directory_size" in text:
+        return TempSpaceExceeded(f"查询需要的临时空间超过上限 {TEMP_SPACE_LIMIT},已中止。请先筛选或聚合,减少排序、关联或去重"
+                                 "的数据量。")
     if isinstance(exc, duckdb.OutOfMemoryException):
         return MemoryLimitExceeded(f"查询所需内存超过 {MEMORY_LIMIT} 的上限,已中止。请先筛选或聚合,减少一次处理的数据量"
                                    "(如 list()、string_agg() 汇总全表)。", first)

@@ -333,9 +333,10 @@ def wait_for_current(timeout_s: float = 60.0) -> None:
         time.sleep(0.2)
 
 
-def sandbox_connection(path: Path | None = None, memory_limit: str = "1GB",
-                       threads: int = 1) -> duckdb.DuckDBPyConnection:
-    """A fresh read-only connection for untrusted SQL: no extension loading, no files, configuration locked.
+def sandbox_connection(path: Path | None = None, memory_limit: str = "1GB", threads: int = 1,
+                       temp_space_limit: str = "1GB") -> duckdb.DuckDBPyConnection:
+    """A fresh read-only connection for untrusted SQL: no extension loading, no files, bounded memory and
+    temporary space, configuration locked.
 
     `path` defaults to the current snapshot; a scoped extract (one region's rows) can be given instead.
     """
@@ -344,7 +345,7 @@ def sandbox_connection(path: Path | None = None, memory_limit: str = "1GB",
         raise WarehouseMissing("尚未构建数据仓库")
     con = duckdb.connect(str(path), read_only=True, config={
         "autoinstall_known_extensions": False, "autoload_known_extensions": False,
-        "memory_limit": memory_limit, "threads": threads})
+        "memory_limit": memory_limit, "threads": threads, "max_temp_directory_size": temp_space_limit})
     con.execute("set enable_external_access = false")
     con.execute("set lock_configuration = true")  # last: nothing can be changed after this
     return con

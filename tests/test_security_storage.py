@@ -37,3 +37,26 @@ def test_error_messages_do_not_name_the_state_folder():
     cleaned = sandbox._without_server_paths(err)
     assert str(config.state_dir()) not in str(cleaned)
     assert cleaned.detail == 'IO Error: could not write "<服务器目录>/sandbox/x.tmp/1.block"'
+
+
+SPILL = "select x, md5(x::varchar) as h from range(3000000) as t(x) order by h"
+
+
+def test_temp_space_is_bounded_with_a_plain_message(warehouse_built, tmp_path, monkeypatch):
+    """A statement that would spill past the temporary-space limit stops with a message (small limits here, the
+    same code path the worker runs: _serve on a connection from warehouse.sandbox_connection)."""
+    copy = tmp_path / "snap-spill.duckdb"
+    copy.write_bytes(warehouse_built.read_bytes())  # its own file: DuckDB allows one configuration per path
+    monkeypatch.setattr(sandbox, "MEMORY_LIMIT", "32MB")
+    monkeypatch.setattr(sandbox, "TEMP_SPACE_LIMIT", "8MB")
+    request = {"kind": "run", "path": str(copy), "sql": SPILL, "params": {}, "row_limit": 10, "limit_s": 10,
+               "count_rows": False, "scope": ""}
+    with pytest.raises(sandbox.TempSpaceExceeded) as info:
+        sandbox._serve(request, {}, sandbox._Watchdog())
+    assert info.value.message == ("查询需要的临时空间超过上限 8MB,已中止。请先筛选或聚合,减少排序、关联或去重的数据量。")
+    spilled = sum(f.stat().st_size for f in (tmp_path / "snap-spill.duckdb.tmp").glob("*"))
+    assert spilled <= 8 * 10**6
+
+
+def test_workers_run_with_the_temp_space_limit(warehouse_built):
+    assert sandbox.worker_diagnostics()["settings"]["max_temp_directory_size"] == "953.6 MiB"  # 1GB = 10^9 bytes
