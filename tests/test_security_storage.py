@@ -60,3 +60,44 @@ def test_temp_space_is_bounded_with_a_plain_message(warehouse_built, tmp_path, m
 
 def test_workers_run_with_the_temp_space_limit(warehouse_built):
     assert sandbox.worker_diagnostics()["settings"]["max_temp_directory_size"] == "953.6 MiB"  # 1GB = 10^9 bytes
+
+
+def test_state_files_are_owner_only_after_an_import_an_audit_record_and_sql(warehouse_built, tmp_path):
+    """A fresh process with the usual umask 022 writes into an existing, world-readable state folder."""
+    import os
+    import stat
+    import subprocess
+    import sys
+
+    state = tmp_path / "state"
+    (state / "warehouse").mkdir(parents=True)
+    state.chmod(0o755)
+    seed = state / "warehouse" / "snap-20200101T000000000000-1.duckdb"
+    seed.write_bytes(warehouse_built.read_bytes())
+    (state / "warehouse" / "CURRENT").write_text(seed.name)
+    sys.path.insert(0, str(Path(__file__).parent / "bad_files"))
+    import corpus  # the importer tests' good aggregate report
+
+    report = tmp_path / "report.csv"
+    report.write_bytes(corpus.agg(*corpus.AGG_ROWS))
+    script = f"""
+import os, sys
+os.umask(0o022)
+from pingan import audit, importer, sandbox, warehouse
+assert warehouse.ensure() is None
+assert importer.main([{str(report)!r}, '--who', 'tester']) == 0
+audit.record('tester', 'export', {{'rows': 1}})
+assert sandbox.run('select 1').rows == [(1,)]
+"""
+    env = dict(os.environ, PINGAN_STATE_DIR=str(state))
+    proc = subprocess.run([sys.executable, "-c", script], env=env, cwd=config.ROOT, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert stat.S_IMODE(state.stat().st_mode) == 0o700
+    written = [p for p in state.rglob("*") if p != seed]
+    kinds = {p.relative_to(state).parts[0] for p in written}
+    assert {"warehouse", "audit", "sandbox"} <= kinds, kinds
+    assert any(p.name.startswith("snap-") and p != seed for p in (state / "warehouse").iterdir())
+    wide = {str(p.relative_to(state)): oct(stat.S_IMODE(p.stat().st_mode)) for p in written
+            if stat.S_IMODE(p.stat().st_mode) & 0o077}
+    assert wide == {}
