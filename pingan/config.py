@@ -42,7 +42,21 @@ def setting(name: str):
     return type(default)(raw)
 
 
+_private: set[str] = set()
+
+
 def state_dir() -> Path:
+    """The state folder, owner-only (0700); the first call also makes this process create files owner-only.
+
+    Every process that writes state (the app, the command lines, the SQL workers) asks for this folder first, so
+    this is the one place that decides: umask 0o077 for the process, whatever it writes from then on (snapshots,
+    CURRENT, extracts, sandbox links, audit and import history, accounts) is 0600 and its folders 0700; and the
+    folder itself is chmod 0700, which also closes files an older version wrote with wider modes."""
     path = Path(setting("state_dir"))
-    path.mkdir(parents=True, exist_ok=True)
+    if str(path) not in _private:
+        os.umask(0o077)
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if path.stat().st_uid == os.getuid():
+            os.chmod(path, 0o700)
+        _private.add(str(path))
     return path

@@ -2,7 +2,8 @@
 
 What an analyst's statement goes through, in order:
 1. the text: not empty, at most MAX_SQL_CHARS, no control or bidirectional-override characters;
-2. exactly one statement, of an allowed type (SELECT, which includes DESCRIBE/SHOW/SUMMARIZE/PIVOT, or EXPLAIN);
+2. exactly one statement, of an allowed type (SELECT, which includes DESCRIBE/SHOW/SUMMARIZE/PIVOT, or EXPLAIN of
+   such a SELECT: EXPLAIN ANALYZE runs what it explains);
    DuckDB's read-only mode and locked configuration would refuse most writes anyway, but CREATE TEMP, SET
    VARIABLE, CHECKPOINT and PRAGMA would pass them, and the allow-list also gives a clear message first;
 3. its `$names` bound from the caller's parameters (never pasted into the text);
@@ -52,6 +53,7 @@ DISPLAY_ROWS = 10_000          # rows shown on the page
 EXPORT_ROWS = 1_000_000        # rows in a download or the command line's CSV
 XLSX_ROWS = 100_000            # an Excel file beyond this takes minutes to write: CSV or Parquet instead
 MEMORY_LIMIT = "1GB"           # DuckDB operators; bigger sorts spill to a temporary folder
+TEMP_SPACE_LIMIT = "1GB"       # that folder, per worker: a statement needing more stops instead of filling the disk
 THREADS = 1                    # per worker: the pages keep the other core
 MAX_SQL_CHARS = 100_000
 MAX_RESULT_BYTES = 256 * 2**20  # what the Python side will hold for one result
@@ -114,6 +116,11 @@ class MemoryLimitExceeded(SandboxError):
     outcome = "interrupted"
 
 
+class TempSpaceExceeded(SandboxError):
+    kind = "temp_space"
+    outcome = "interrupted"
+
+
 class ResultTooLarge(SandboxError):
     kind = "result_too_large"
     outcome = "interrupted"
@@ -122,6 +129,10 @@ class ResultTooLarge(SandboxError):
 class QueryFailed(SandboxError):
     kind = "failed"
     outcome = "failed"
+
+
+class ServerInfoRefused(SandboxError):
+    kind = "server_info"
 
 
 class ScopeRefused(SandboxError):
@@ -289,7 +300,120 @@ def check(sql) -> duckdb.Statement:
     if kind not in ALLOWED:
         reason = _REASONS.get(kind.name, _DEFAULT_REASON) if kind is not None else _DEFAULT_REASON
         raise StatementNotAllowed(f"已拒绝 {_first_keyword(stmt.query)} 语句:{reason}")
+    if kind == duckdb.StatementType.EXPLAIN:
+        _check_explained(stmt.query)
+    _check_server_info(stmt.query)
     return stmt
+
+
+# What would show the server's own paths and configuration (the state folder, the snapshot's file, the temporary
+# and secrets folders, the home folder, environment variables): table functions, the catalog views over them and
+# scalar functions. Refused by name on DuckDB's own tokens, so quoting, case and catalog prefixes do not matter.
+SERVER_INFO = frozenset({
+    "duckdb_settings", "pg_settings", "current_setting", "duckdb_databases", "pragma_database_list",
+    "duckdb_extensions", "duckdb_temporary_files", "duckdb_secrets", "duckdb_secret_types", "which_secret",
+    "duckdb_memory", "duckdb_logs", "duckdb_log_contexts", "duckdb_external_file_cache", "duckdb_profiling_settings",
+    "getenv", "pragma_user_agent", "pragma_platform", "json_execute_serialized_sql",
+})
+# Table functions that run SQL or read a table named in text: their text is checked like the statement itself,
+# and refused when it is not written out as a plain literal (query('select ' || …) builds a name we cannot see).
+_TEXT_RUNNERS = {"query": "statement", "query_table": "table"}
+_SERVER_INFO_MESSAGE = "已拒绝:自助查询不提供服务器配置信息({name} 会显示服务器上的路径或设置)。查看表和列请用“表结构”或 DESCRIBE 表名。"
+
+
+@lru_cache(maxsize=1)
+def _setting_names() -> frozenset[str]:
+    """DuckDB's setting names: `SHOW temp_directory` answers with the setting's value."""
+    con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
+    try:
+        return frozenset(n.lower() for (n,) in con.execute("select name from duckdb_settings()").fetchall())
+    finally:
+        con.close()
+
+
+def _name(word: str) -> str:
+    return word.strip('"').lower()
+
+
+def _check_server_info(text: str) -> None:
+    """Refuse statements that would read the server's configuration or paths (see SERVER_INFO)."""
+    tokens = _tokens(text)
+    idents = (duckdb.token_type.identifier, duckdb.token_type.keyword)
+    for i, (_, word, kind) in enumerate(tokens):
+        if kind not in idents:
+            continue
+        name = _name(word)
+        if name in SERVER_INFO:
+            raise ServerInfoRefused(_SERVER_INFO_MESSAGE.format(name=name))
+        following = tokens[i + 1] if i + 1 < len(tokens) else None
+        if name == "show" and following and following[2] in idents and _name(following[1]) in _setting_names():
+            raise ServerInfoRefused(_SERVER_INFO_MESSAGE.format(name=f"SHOW {_name(following[1])}"))
+        if name in _TEXT_RUNNERS and following and following[1] == "(":
+            _check_text_runner(name, tokens[i + 2:])
+
+
+def _check_text_runner(name: str, rest: list) -> None:
+    depth, literals = 1, []
+    for _, word, kind in rest:
+        if kind == duckdb.token_type.operator:
+            depth += word.count("(") - word.count(")")
+            if depth <= 0:
+                break
+            if word.strip("()[],") == "":
+                continue
+        elif kind == duckdb.token_type.string_const and word.startswith("'") and word.endswith("'"):
+            literals.append(word[1:-1].replace("''", "'"))
+            continue
+        elif kind == duckdb.token_type.keyword and word.lower() in ("true", "false"):
+            continue
+        raise StatementNotAllowed(f"已拒绝 {name}():它把文字当作语句或表名执行,文字必须直接写成 '…'(不能拼接或计算)。"
+                                  "也可以直接写出这条查询。")
+    for literal in literals:
+        if _TEXT_RUNNERS[name] == "statement":
+            _check_server_info(literal)
+        elif _name(literal.split(".")[-1]) in SERVER_INFO:
+            raise ServerInfoRefused(_SERVER_INFO_MESSAGE.format(name=_name(literal.split(".")[-1])))
+
+
+def _check_explained(text: str) -> None:
+    """EXPLAIN ANALYZE runs the statement it explains: that statement must itself be an allowed SELECT."""
+    inner = _explained(text)
+    try:
+        statements = duckdb.extract_statements(inner) if inner is not None else []
+        kind = statements[0].type if len(statements) == 1 else None
+    except (ValueError, duckdb.Error):
+        kind = None
+    if kind != duckdb.StatementType.SELECT:  # fail closed: what cannot be named is not explained
+        what = _first_keyword(inner) if inner else "该"
+        reason = _REASONS.get(kind.name, _DEFAULT_REASON) if kind is not None else _DEFAULT_REASON
+        raise StatementNotAllowed(f"已拒绝 EXPLAIN {what} 语句:EXPLAIN 只能解释 SELECT 查询(EXPLAIN ANALYZE 会真正执行"
+                                  f"被解释的语句)。{reason}")
+
+
+def _tokens(text: str) -> list[tuple[int, str, object]]:
+    """DuckDB's own tokens of the text, comments left out: (position, text, token type)."""
+    found = duckdb.tokenize(text)
+    ends = [pos for pos, _ in found[1:]] + [len(text)]
+    return [(pos, text[pos:end].strip(), kind) for (pos, kind), end in zip(found, ends)
+            if kind != duckdb.token_type.comment]
+
+
+def _explained(text: str) -> str | None:
+    """The statement after EXPLAIN, an optional ANALYZE and an optional (option, …) list; None if there is none."""
+    tokens = [(pos, word.lower()) for pos, word, _ in _tokens(text)]
+    if not tokens or tokens[0][1] != "explain":
+        return None
+    i = 1
+    if i < len(tokens) and tokens[i][1] in ("analyze", "analyse"):
+        i += 1
+    if i < len(tokens) and tokens[i][1].startswith("("):
+        depth = 0
+        while i < len(tokens):
+            depth += tokens[i][1].count("(") - tokens[i][1].count(")")
+            i += 1
+            if depth <= 0:
+                break
+    return text[tokens[i][0]:] if i < len(tokens) else None
 
 
 def _syntax(text: str, exc: Exception) -> SyntaxRefused:
@@ -637,7 +761,8 @@ def _worker_main(conn: Connection) -> None:
             header = {"error": ("MemoryLimitExceeded", f"结果所需内存超过查询进程 {WORKER_MEMORY // 2**30} GB 的上限,"
                                 "已中止。请少选列或先聚合。", "")}
         except Exception as exc:  # noqa: BLE001 - whatever else goes wrong is reported, the worker lives on
-            header = {"error": ("QueryFailed", "查询无法执行:", f"{type(exc).__name__}: {exc}")}
+            failed = _without_server_paths(QueryFailed("查询无法执行:", f"{type(exc).__name__}: {exc}"))
+            header = {"error": ("QueryFailed", failed.message, failed.detail)}
         conn.send(header)
         if payload:
             conn.send_bytes(payload)
@@ -648,7 +773,8 @@ def _worker_connection(conns: dict, path: str) -> duckdb.DuckDBPyConnection:
     if con is None:
         for old in [k for k in conns if Path(k).parent == Path(path).parent]:
             conns.pop(old).close()  # a replaced snapshot's extract or link: this worker is its only reader
-        con = warehouse.sandbox_connection(Path(path), memory_limit=MEMORY_LIMIT, threads=THREADS)
+        con = warehouse.sandbox_connection(Path(path), memory_limit=MEMORY_LIMIT, threads=THREADS,
+                                           temp_space_limit=TEMP_SPACE_LIMIT)
         conns[path] = con
     return con
 
@@ -698,6 +824,8 @@ def _serve(request: dict, conns: dict, watchdog: _Watchdog) -> tuple[dict, pa.Ta
     con = _worker_connection(conns, request["path"])
     if request["kind"] == "schema":
         return {}, _catalog(con)
+    if request["kind"] == "diagnostics":
+        return {}, _diagnostics(con)
     stmt = check(request["sql"])  # again, inside the worker: it never runs what the checks refuse
     limit_s = min(float(request["limit_s"]), TIME_LIMIT_S)
     cur = con.cursor()
@@ -707,7 +835,7 @@ def _serve(request: dict, conns: dict, watchdog: _Watchdog) -> tuple[dict, pa.Ta
         table, truncated, total, types = _fetch(cur, stmt.query, request["params"], int(request["row_limit"]),
                                                 limit_s, started, bool(request["count_rows"]))
     except duckdb.Error as exc:
-        raise _translate(exc, watchdog.fired, limit_s, request["scope"], stmt.query) from None
+        raise _without_server_paths(_translate(exc, watchdog.fired, limit_s, request["scope"], stmt.query)) from None
     finally:
         watchdog.disarm()
         cur.close()
@@ -823,12 +951,26 @@ _LOOKS_LIKE_PATH = re.compile(r"[/\\~]|\.(csv|tsv|txt|json|ndjson|jsonl|parquet|
                               re.I)
 
 
+def _without_server_paths(exc: SandboxError) -> SandboxError:
+    """The same error with the app's and the state folder's paths (which DuckDB's messages may name) left out."""
+    paths = sorted({str(config.state_dir()), str(config.state_dir().resolve()), str(config.ROOT)}, key=len, reverse=True)
+    message, detail = exc.message, exc.detail
+    for path in paths:
+        message, detail = message.replace(path, "<服务器目录>"), detail.replace(path, "<服务器目录>")
+    if (message, detail) == (exc.message, exc.detail):
+        return exc
+    return type(exc)(message, detail)
+
+
 def _translate(exc: duckdb.Error, timed_out: bool, limit_s: float, scope: str, query: str) -> SandboxError:
     text = str(exc).strip()
     first = text.splitlines()[0] if text else type(exc).__name__
     if isinstance(exc, duckdb.InterruptException) or timed_out:
         return QueryInterrupted(f"查询运行超过 {limit_s:g} 秒的时间上限,已中止。请缩小范围(加 WHERE 条件、先聚合再关联),"
                                 "或避免没有关联条件的笛卡尔积。")
+    if isinstance(exc, duckdb.OutOfMemoryException) and "max_temp_directory_size" in text:
+        return TempSpaceExceeded(f"查询需要的临时空间超过上限 {TEMP_SPACE_LIMIT},已中止。请先筛选或聚合,减少排序、关联或去重"
+                                 "的数据量。")
     if isinstance(exc, duckdb.OutOfMemoryException):
         return MemoryLimitExceeded(f"查询所需内存超过 {MEMORY_LIMIT} 的上限,已中止。请先筛选或聚合,减少一次处理的数据量"
                                    "(如 list()、string_agg() 汇总全表)。", first)
@@ -896,6 +1038,31 @@ def _schema(path: str) -> pl.DataFrame:
         pl.col("table_name").map_elements(lambda t: desc.get((t, ""), ""), return_dtype=pl.Utf8)
         .alias("table_description"),
     )
+
+
+DIAGNOSED_SETTINGS = ("enable_external_access", "lock_configuration", "threads", "memory_limit",
+                     "max_temp_directory_size", "temp_directory")
+
+
+def worker_diagnostics(scope: str = "") -> dict:
+    """What a worker's connection for `scope` is set to and which files it has open, for the app and its tests
+    (untrusted SQL may not ask: see SERVER_INFO)."""
+    _, table = _call({"kind": "diagnostics", "path": str(database_path(scope))}, TIME_LIMIT_S)
+    rows = table.to_pylist()
+    return {"settings": {r["name"]: r["value"] for r in rows if r["kind"] == "setting"},
+            "databases": [r["value"] for r in rows if r["kind"] == "database"]}
+
+
+def _diagnostics(con: duckdb.DuckDBPyConnection) -> pa.Table:
+    cur = con.cursor()
+    try:
+        return cur.sql("""
+            select 'setting' as kind, name, value from duckdb_settings() where list_contains($names, name)
+            union all
+            select 'database', database_name, path from duckdb_databases() where path is not null
+        """, params={"names": list(DIAGNOSED_SETTINGS)}).to_arrow_table()
+    finally:
+        cur.close()
 
 
 def _catalog(con: duckdb.DuckDBPyConnection) -> pa.Table:

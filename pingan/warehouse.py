@@ -39,12 +39,22 @@ def _current_file() -> Path:
     return snapshot_dir() / "CURRENT"
 
 
-def current_name() -> str | None:
+# What CURRENT may name: a snapshot file in this folder (anything else, a path or garbage, names nothing)
+_SNAPSHOT_NAME = re.compile(r"^snap-[A-Za-z0-9_.-]+\.duckdb$")
+_HEADER_BYTES = 3 * 4096  # DuckDB's file header before the first block
+
+
+def _current_text() -> str | None:
+    """CURRENT's content as written (None when there is no CURRENT file)."""
     try:
-        name = _current_file().read_text(encoding="utf-8").strip()
+        return _current_file().read_text(encoding="utf-8", errors="replace").strip()
     except FileNotFoundError:
         return None
-    return name or None
+
+
+def current_name() -> str | None:
+    name = _current_text()
+    return name if name and _SNAPSHOT_NAME.match(name) else None
 
 
 def current_path() -> Path | None:
@@ -68,11 +78,19 @@ def new_snapshot_path() -> Path:
     return snapshot_dir() / f"snap-{stamp}-{os.getpid()}.duckdb"
 
 
+def _point_current(name: str) -> None:
+    """Write CURRENT atomically: readers see the old name or the new one, never an empty or half-written file."""
+    tmp = _current_file().with_suffix(f".{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(name)
+        fh.flush()
+        os.fsync(fh.fileno())  # a crash after the rename must not leave an empty CURRENT
+    os.replace(tmp, _current_file())
+
+
 def publish(path: Path) -> None:
     """Make `path` the current snapshot atomically, then prune old snapshots."""
-    tmp = _current_file().with_suffix(".tmp")
-    tmp.write_text(path.name, encoding="utf-8")
-    os.replace(tmp, _current_file())
+    _point_current(path.name)
     prune()
 
 
@@ -94,9 +112,7 @@ def rollback(name: str) -> None:
     if not path.exists() or not name.startswith("snap-"):
         raise FileNotFoundError(f"快照不存在:{name}")
     check(path)
-    tmp = _current_file().with_suffix(".tmp")
-    tmp.write_text(name, encoding="utf-8")
-    os.replace(tmp, _current_file())
+    _point_current(name)
 
 
 def check(path: Path) -> None:
@@ -110,12 +126,18 @@ def check(path: Path) -> None:
             con = duckdb.connect(str(path), read_only=True, config=dict(READ_CONFIG))
         try:
             done = con.execute("select value from build_info where key = 'complete'").fetchone()
+            blocks, block_size = con.execute(
+                "select total_blocks, block_size from pragma_database_size() where database_name = current_database()"
+            ).fetchone()
         finally:
             con.close()
     except duckdb.Error as exc:
         raise WarehouseMissing(f"数据仓库文件已损坏:{path.name}({exc.__class__.__name__})") from exc
     if not done or done[0] != "true":
         raise WarehouseMissing(f"数据仓库文件不完整:{path.name}")
+    # a file cut short (a copy or disk that filled up) can still open when its catalog sits in an early block
+    if path.stat().st_size < _HEADER_BYTES + blocks * block_size:
+        raise WarehouseMissing(f"数据仓库文件已损坏:{path.name}(文件被截断)")
 
 
 @contextmanager
@@ -131,10 +153,12 @@ def build_lock():
 
 
 def ensure(progress=None) -> str | None:
-    """Make sure a usable snapshot is current; build one when absent or broken.
+    """Make sure a usable snapshot is current: fall back to the newest intact one when the current one is broken,
+    build one only when none is intact (or none exists yet).
 
-    Returns a message for the user when something had to be rebuilt, else None.
+    Returns a message for the user when something had to be fallen back to or rebuilt, else None.
     """
+    remove_orphans()
     path = current_path()
     if path is not None:
         try:
@@ -143,21 +167,99 @@ def ensure(progress=None) -> str | None:
         except WarehouseMissing:
             pass
     with build_lock():
-        path = current_path()  # another process may have built it while we waited
-        problem = None
-        if path is not None:
-            try:
-                check(path)
-                return None
-            except WarehouseMissing as exc:
-                problem = str(exc)
-        from . import build  # a build imports the generator: only pay for it when needed
+        problem = _current_problem()  # another process may have repaired it while we waited
+        if problem is None:
+            return None
+        first_start = _current_text() is None and not list_snapshots()
+        fallback = _newest_intact(exclude=current_name())
+        if fallback is not None:
+            _point_current(fallback.name)
+        else:
+            from . import build  # a build imports the generator: only pay for it when needed
 
-        build.build_snapshot(scale=str(config.setting("demo_scale")),
-                             seed=int(config.setting("demo_seed")), progress=progress)
-    if problem:
-        return f"{problem},已用内置数据重新构建。"
-    return "首次启动:已用内置数据构建数据仓库。"
+            build.build_snapshot(scale=str(config.setting("demo_scale")),
+                                 seed=int(config.setting("demo_seed")), progress=progress)
+    if fallback is not None:
+        upgraded = _upgrade(fallback, progress)  # outside the lock: an upgrade takes it itself
+        notice = f"当前快照损坏({problem}),已回退到 {fallback.name}({_snapshot_time(fallback)})的快照。"
+        return notice + (upgraded or "")
+    if first_start:
+        return "首次启动:已用内置数据构建数据仓库。"
+    return f"{problem},且没有完好的快照可以回退,已用内置数据重新构建。"
+
+
+def _current_problem() -> str | None:
+    """Why the current snapshot cannot be read (None when it can)."""
+    text = _current_text()
+    if text is None:
+        return "快照指针 CURRENT 不存在"
+    if not text:
+        return "快照指针 CURRENT 为空"
+    if not _SNAPSHOT_NAME.match(text):
+        return "快照指针 CURRENT 的内容无效"
+    try:
+        check(snapshot_dir() / text)
+    except WarehouseMissing as exc:
+        return str(exc)
+    return None
+
+
+def _newest_intact(exclude: str | None) -> Path | None:
+    for snap in list_snapshots():
+        if snap["name"] == exclude:
+            continue
+        path = snapshot_dir() / snap["name"]
+        try:
+            check(path)
+        except WarehouseMissing:
+            continue
+        return path
+    return None
+
+
+def _snapshot_time(path: Path) -> str:
+    """When a snapshot was written, from its name (snap-<stamp>-<pid>), else from the file."""
+    m = re.match(r"^snap-(\d{8}T\d{6})", path.name)
+    try:
+        when = datetime.strptime(m.group(1), "%Y%m%dT%H%M%S") if m else None
+    except ValueError:
+        when = None
+    when = when or datetime.fromtimestamp(path.stat().st_mtime)
+    return when.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def remove_orphans() -> list[str]:
+    """Remove `.building` files a killed build or import left behind; returns their names.
+
+    Never one still being written: only while no build holds the build lock (checked without waiting), and only
+    when the process named in the file (snap-<stamp>-<pid>.building) is gone."""
+    removed = []
+    with open(snapshot_dir() / "build.lock", "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return removed  # a build is running: whatever it writes is not an orphan
+        try:
+            for p in list(snapshot_dir().glob("*.building")) + list(snapshot_dir().glob("CURRENT.*.tmp")):
+                m = re.search(r"-(\d+)\.building$|^CURRENT\.(\d+)\.tmp$", p.name)
+                pid = int(m.group(1) or m.group(2)) if m else None
+                if pid is not None and _process_alive(pid):
+                    continue
+                p.unlink(missing_ok=True)
+                removed.append(p.name)
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+    return removed
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process: alive
+    return True
 
 
 def schema_ddl(*tables: str) -> str:
@@ -231,9 +333,10 @@ def wait_for_current(timeout_s: float = 60.0) -> None:
         time.sleep(0.2)
 
 
-def sandbox_connection(path: Path | None = None, memory_limit: str = "1GB",
-                       threads: int = 1) -> duckdb.DuckDBPyConnection:
-    """A fresh read-only connection for untrusted SQL: no extension loading, no files, configuration locked.
+def sandbox_connection(path: Path | None = None, memory_limit: str = "1GB", threads: int = 1,
+                       temp_space_limit: str = "1GB") -> duckdb.DuckDBPyConnection:
+    """A fresh read-only connection for untrusted SQL: no extension loading, no files, bounded memory and
+    temporary space, configuration locked.
 
     `path` defaults to the current snapshot; a scoped extract (one region's rows) can be given instead.
     """
@@ -242,7 +345,7 @@ def sandbox_connection(path: Path | None = None, memory_limit: str = "1GB",
         raise WarehouseMissing("尚未构建数据仓库")
     con = duckdb.connect(str(path), read_only=True, config={
         "autoinstall_known_extensions": False, "autoload_known_extensions": False,
-        "memory_limit": memory_limit, "threads": threads})
+        "memory_limit": memory_limit, "threads": threads, "max_temp_directory_size": temp_space_limit})
     con.execute("set enable_external_access = false")
     con.execute("set lock_configuration = true")  # last: nothing can be changed after this
     return con

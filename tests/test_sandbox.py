@@ -209,9 +209,12 @@ def test_statements_run_in_worker_processes_with_locked_settings(sb, run_query):
     warehouse.connection()
     assert sb.run("select count(*) from indicator").rows[0][0] == run_query("meta_indicators").height
     assert sb.database_path("").parent == config.state_dir() / "sandbox"
-    settings = dict(sb.run("select name, value from duckdb_settings() where name in "
-                           "('enable_external_access', 'lock_configuration', 'threads')").rows)
-    assert settings == {"enable_external_access": "false", "lock_configuration": "true", "threads": "1"}
+    # read through the worker's trusted diagnostics: untrusted SQL may not read settings (they name server paths)
+    settings = sb.worker_diagnostics()["settings"]
+    assert {k: settings[k] for k in ("enable_external_access", "lock_configuration", "threads")} == {
+        "enable_external_access": "false", "lock_configuration": "true", "threads": "1"}
+    with pytest.raises(sb.ServerInfoRefused):
+        sb.run("select name, value from duckdb_settings()")
 
 
 def test_worker_that_does_not_stop_is_killed_and_replaced(sb, monkeypatch):
@@ -256,3 +259,11 @@ def test_address_space_cap_stops_a_giant_allocation_at_once(sb):
     with pytest.raises(sb.MemoryLimitExceeded):
         sb.run("select len(range(0, 300000000))")
     assert time.perf_counter() - started < 5
+
+
+@pytest.mark.parametrize("sql", ["explain analyze select count(*) from region",
+                                 "explain (analyze) select 1", "EXPLAIN (FORMAT JSON) select * from region limit 1",
+                                 "explain /* c */ analyze -- c\n with t as (select 1 as x) select x from t",
+                                 "explain analyze describe region", "explain analyze summarize select 1 as x"])
+def test_explain_of_a_select_is_allowed(sb, sql):
+    assert sb.run(sql).frame.height >= 1

@@ -149,3 +149,126 @@ def test_checking_the_open_snapshot_does_not_rebuild_it(warehouse_built):
     warehouse.cursor().execute("select 1").fetchone()  # the process holds the snapshot open
     assert warehouse.ensure() is None
     assert warehouse.current_name() == name
+
+
+# ---- a broken snapshot pointer or snapshot falls back to the newest intact snapshot (issue 16, class 9)
+
+OLDER = "snap-20210101T000000000000-1.duckdb"
+NEWER = "snap-20220101T000000000000-1.duckdb"
+
+
+@pytest.fixture()
+def two_snapshots(warehouse_built, tmp_path, monkeypatch):
+    """A state folder with two intact snapshots, the newer one current; a demo build fails the test."""
+    monkeypatch.setenv("PINGAN_STATE_DIR", str(tmp_path))
+    snaps = tmp_path / "warehouse"
+    snaps.mkdir()
+    data = warehouse_built.read_bytes()
+    for name in (OLDER, NEWER):
+        (snaps / name).write_bytes(data)
+    (snaps / "CURRENT").write_text(NEWER)
+
+    def no_demo_build(**_):
+        raise AssertionError("rebuilt demo data although an intact snapshot exists")
+
+    monkeypatch.setattr(build, "build_snapshot", no_demo_build)
+    return snaps
+
+
+def _truncate(path, keep):
+    with open(path, "r+b") as fh:
+        fh.truncate(keep)
+
+
+@pytest.mark.parametrize("damage", ["empty_current", "blank_current", "garbage_current", "path_in_current",
+                                    "missing_current", "current_names_missing_file", "truncated_snapshot",
+                                    "snapshot_cut_by_one_block", "garbage_snapshot", "incomplete_snapshot"])
+def test_broken_current_falls_back_to_newest_intact_snapshot(two_snapshots, damage):
+    snaps = two_snapshots
+    current, newest = snaps / "CURRENT", snaps / NEWER
+    if damage == "empty_current":
+        current.write_bytes(b"")
+    elif damage == "blank_current":
+        current.write_text(" \n")
+    elif damage == "garbage_current":
+        current.write_bytes(b"\x00\xff\xfe garbage \x80")
+    elif damage == "path_in_current":
+        current.write_text("../../accounts.json")
+    elif damage == "missing_current":
+        current.unlink()
+    elif damage == "current_names_missing_file":
+        newest.unlink()
+    elif damage == "truncated_snapshot":
+        _truncate(newest, newest.stat().st_size // 2)
+    elif damage == "snapshot_cut_by_one_block":
+        _truncate(newest, newest.stat().st_size - 262144)
+    elif damage == "garbage_snapshot":
+        newest.write_bytes(b"this is not a database" * 1000)
+    elif damage == "incomplete_snapshot":
+        con = duckdb.connect(str(newest))
+        con.execute("update build_info set value = 'false' where key = 'complete'")
+        con.close()
+    message = warehouse.ensure()
+    # a broken pointer falls back to the newest snapshot when that is intact; a broken snapshot to the one before
+    expected, when = (NEWER, "2022-01-01") if damage.endswith("current") else (OLDER, "2021-01-01")
+    assert warehouse.current_name() == expected
+    assert f"已回退到 {expected}({when} 00:00:00)的快照" in message, message
+    assert message.startswith("当前快照损坏(")
+    assert "首次启动" not in message and "重新构建" not in message
+    assert current.read_text() == expected
+    assert dict(queries.run("meta_build_info").iter_rows())["complete"] == "true"
+    assert warehouse.ensure() is None  # repaired: the next start has nothing to say
+
+
+def test_fallback_skips_broken_older_snapshots_too(two_snapshots):
+    snaps = two_snapshots
+    (snaps / NEWER).write_bytes(b"junk" * 100)
+    newer_still_broken = "snap-20230101T000000000000-1.duckdb"
+    (snaps / newer_still_broken).write_bytes(b"junk" * 100)
+    (snaps / "CURRENT").write_text(newer_still_broken)
+    assert f"已回退到 {OLDER}" in warehouse.ensure()
+    assert warehouse.current_name() == OLDER
+
+
+def test_no_intact_snapshot_rebuilds_and_says_so(warehouse_built, tmp_path, monkeypatch):
+    monkeypatch.setenv("PINGAN_STATE_DIR", str(tmp_path))
+    (tmp_path / "warehouse").mkdir()
+    (tmp_path / "warehouse" / NEWER).write_bytes(b"junk" * 100)
+    (tmp_path / "warehouse" / "CURRENT").write_text("")
+    message = warehouse.ensure()
+    assert message == "快照指针 CURRENT 为空,且没有完好的快照可以回退,已用内置数据重新构建。"
+    warehouse.check(warehouse.current_path())
+
+
+def test_first_start_says_first_start(warehouse_built, tmp_path, monkeypatch):
+    monkeypatch.setenv("PINGAN_STATE_DIR", str(tmp_path))
+    assert warehouse.ensure() == "首次启动:已用内置数据构建数据仓库。"
+
+
+def test_orphaned_building_files_are_removed_but_not_live_ones(two_snapshots):
+    import os
+    import subprocess
+    import sys
+
+    snaps = two_snapshots
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True).stdout.strip()  # a pid that has exited
+    orphan = snaps / f"snap-20220202T000000000000-{dead}.building"
+    live = snaps / f"snap-20220202T000000000001-{os.getpid()}.building"
+    stale_pointer = snaps / f"CURRENT.{dead}.tmp"
+    for p in (orphan, live, stale_pointer):
+        p.write_bytes(b"half a snapshot")
+    # while another process holds the build lock, nothing is touched
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import fcntl, sys, time; fh = open(sys.argv[1], 'w'); fcntl.flock(fh, fcntl.LOCK_EX); print('held', flush=True);"
+        " time.sleep(30)"), str(snaps / "build.lock")], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        assert warehouse.remove_orphans() == []
+        assert orphan.exists() and live.exists()
+    finally:
+        holder.kill()
+        holder.wait()
+    assert warehouse.ensure() is None
+    assert not orphan.exists() and not stale_pointer.exists()
+    assert live.exists()  # its writer (this process) is alive

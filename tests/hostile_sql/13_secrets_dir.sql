@@ -1,3 +1,3 @@
--- expect: FileAccessRefused
--- message: 不能访问服务器上的文件
+-- expect: ServerInfoRefused
+-- message: 自助查询不提供服务器配置信息
 select * from duckdb_secrets()

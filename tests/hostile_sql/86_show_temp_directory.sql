@@ -1,0 +1,3 @@
+-- expect: ServerInfoRefused
+-- message: SHOW temp_directory
+show temp_directory
