@@ -149,15 +149,15 @@ def test_schema_lists_every_table_with_descriptions_and_counts(sb, run_query):
 def test_result_exports_csv_with_bom_xlsx_and_parquet(sb):
     res = sb.run("select code, name, population, [1, 2] as parts from region where parent_code = '532900' "
                  "order by code")
-    csv = res.export("csv")
+    csv = res.export("csv", "导出:测试")
     assert csv.startswith(b"\xef\xbb\xbf") and "大理市".encode() in csv
     assert b'"[1, 2]"' in csv  # nested values as JSON text
-    back = pl.read_excel(io.BytesIO(res.export("xlsx")))
+    back = pl.read_excel(io.BytesIO(res.export("xlsx", "导出:测试")))
     assert back.height == 12 and back["name"][0] == "大理市"
-    parquet = pl.read_parquet(io.BytesIO(res.export("parquet")))
+    parquet = pl.read_parquet(io.BytesIO(res.export("parquet", "导出:测试")))
     assert parquet.height == 12 and parquet["parts"].to_list()[0] == [1, 2]
     with pytest.raises(ValueError):
-        res.export("pdf")
+        res.export("pdf", "导出:测试")
 
 
 def test_values_python_cannot_hold_become_text(sb):

@@ -243,7 +243,7 @@ BROWSER_SQL = ("select '<a href=\"http://127.0.0.1:8619/t\">点我</a> [重新�
                "as \"<a href='http://127.0.0.1:8619/c'>列</a> ![y](http://127.0.0.1:8619-y.png)\", 1 as n")
 
 
-def _serve(port: int):
+def _serve(port: int, state):
     import os
     import socket
     import time
@@ -257,7 +257,7 @@ def _serve(port: int):
             s2.close()
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port",
                              str(port), "--server.headless", "true", "--server.address", "127.0.0.1"],
-                            cwd=ROOT, env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            cwd=ROOT, env=dict(os.environ, PINGAN_STATE_DIR=str(state)), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     for _ in range(120):
         try:
@@ -283,10 +283,18 @@ def _run_in_editor(pg, sql: str) -> None:
     pg.keyboard.press("Control+Enter")
 
 
-def test_sql_page_in_a_browser_shows_hostile_text_as_text_and_stamps_its_download(warehouse_built, tmp_path):
+def test_sql_page_in_a_browser_shows_hostile_text_as_text_and_stamps_its_download(warehouse_built, tmp_path,
+                                                                                  monkeypatch):
     from playwright.sync_api import sync_playwright
 
-    proc, url = _serve(8730)
+    import shutil
+
+    # a private state folder with the session's snapshot: accounts other tests made must not put a login in front
+    state = tmp_path / "state"
+    (state / "warehouse").mkdir(parents=True)
+    shutil.copyfile(warehouse_built, state / "warehouse" / warehouse_built.name)
+    (state / "warehouse" / "CURRENT").write_text(warehouse_built.name, encoding="utf-8")
+    proc, url = _serve(8730, state)
     asked = []
     try:
         with sync_playwright() as pw:
@@ -300,7 +308,12 @@ def test_sql_page_in_a_browser_shows_hostile_text_as_text_and_stamps_its_downloa
             found = {}
             for sql in (f"select * from read_csv('{HOSTILE}')", BROWSER_SQL):
                 _run_in_editor(pg, sql)
-                pg.wait_for_selector("[data-testid='stCaptionContainer'] >> text=运行 ·", timeout=60_000)
+                try:
+                    pg.wait_for_selector("[data-testid='stCaptionContainer'] >> text=运行 ·", timeout=60_000)
+                except Exception:
+                    pg.screenshot(path=str(tmp_path / "sql_fail.png"))
+                    (tmp_path / "sql_fail.txt").write_text(pg.inner_text("body"), encoding="utf-8")
+                    raise
                 if sql == BROWSER_SQL:
                     pg.wait_for_selector("[data-testid='stDownloadButton']", timeout=60_000)
                     pg.get_by_role("tab", name="图表").click()
@@ -322,6 +335,7 @@ def test_sql_page_in_a_browser_shows_hostile_text_as_text_and_stamps_its_downloa
     assert asked == []
     lines = path.read_text(encoding="utf-8-sig").splitlines()
     assert STAMP.match(lines[-1].removeprefix("# ")).group("who", "rows") == ("local(本地演示)", "1")
+    monkeypatch.setenv("PINGAN_STATE_DIR", str(state))  # the server's audit log
     event = last_event()
     assert (event["action"], event["detail"]["what"], event["detail"]["format"]) == ("export", "SQL", "csv")
 
