@@ -13,6 +13,7 @@ import polars as pl
 from .. import loads, templates, warehouse
 from .catalog import Reference, reference, region_label, resolve_region
 from .headers import Mapped, map_sheet
+from .overlaps import partial_overlaps
 from .parse import clean, map_unique, mapped_columns, parse_date, parse_number, parse_period
 from .problems import FIRST_ROW, ROW_KEYS, Problems
 from .read import FileProblem, Upload, check_size, read_sheets
@@ -485,7 +486,7 @@ def check_derived_totals(obs: pl.DataFrame, problems: Problems) -> None:
             pl.col("total_header")), "warning")
 
 
-def check_overlaps(obs: pl.DataFrame, ref: Reference, problems: _Problems) -> None:
+def check_overlaps(obs: pl.DataFrame, ref: Reference, problems: Problems) -> None:
     """Reports must nest or be disjoint, within the file and with what was imported before (pingan/rollups.py).
 
     A county's July inside its prefecture's year is fine (counted once, through the wider report); a quarter and
@@ -495,47 +496,23 @@ def check_overlaps(obs: pl.DataFrame, ref: Reference, problems: _Problems) -> No
     obs = obs.filter(pl.col("indicator").is_in(list(STAGE_CHAIN))) if obs.height else obs
     if obs.height == 0:
         return
-    group = pl.lit("disputes")
-    new = (obs.filter(pl.col("value").is_not_null())
+    new = (obs.filter(pl.col("value").is_not_null() & pl.col("region_code").is_not_null()
+                      & pl.col("period_start").is_not_null() & pl.col("period_end").is_not_null())
            .select(*ROW_KEYS, "region", "period", "region_code", "province_code", "prefecture_code",
-                   "period_start", "period_end", group.alias("grp"))
-           .unique(subset=[*ROW_KEYS, "grp"], maintain_order=True))
-    stages = ", ".join(f"'{c}'" for c in STAGE_CHAIN)
+                   "period_start", "period_end")
+           .unique(subset=ROW_KEYS, maintain_order=True))
     cur = warehouse.cursor()
     try:
-        cur.register("_new_keys", new.to_arrow())
-        hits = cur.sql(f"""
-            with earlier as (
-                select distinct o.region_code, r.province_code, r.prefecture_code, o.period_start, o.period_end,
-                       case when o.indicator in ({stages}) then 'disputes' else o.indicator end as grp
-                from observation as o
-                join region as r on r.code = o.region_code
-                where o.source like 'import:%'
-            ),
-            every_key as (
-                select region_code, province_code, prefecture_code, period_start, period_end, grp, false as old
-                from _new_keys
-                union
-                select *, true from earlier
-            )
-            select n._file, n._sheet, n._row, n.region, n.period, b.region_code as other_region,
-                   b.period_start as other_start, b.period_end as other_end, b.old
-            from _new_keys as n
-            join every_key as b
-                on b.grp = n.grp
-                and (b.region_code in (n.province_code, n.prefecture_code, n.region_code)
-                     or n.region_code in (b.province_code, b.prefecture_code, b.region_code))
-                and n.period_start <= b.period_end and b.period_start <= n.period_end
-                and not (b.region_code = n.region_code and b.period_start = n.period_start
-                         and b.period_end = n.period_end)
-                and not ((b.region_code in (n.province_code, n.prefecture_code, n.region_code)
-                          and b.period_start <= n.period_start and b.period_end >= n.period_end)
-                         or (n.region_code in (b.province_code, b.prefecture_code, b.region_code)
-                             and n.period_start <= b.period_start and n.period_end >= b.period_end))
-            qualify row_number() over (partition by n._file, n._sheet, n._row order by b.old, b.region_code) = 1
+        stages = ", ".join(f"'{c}'" for c in STAGE_CHAIN)  # constants of this module, not user text
+        earlier = cur.sql(f"""
+            select distinct o.region_code, r.province_code, r.prefecture_code, o.period_start, o.period_end
+            from observation as o
+            join region as r on r.code = o.region_code
+            where o.source like 'import:%' and o.indicator in ({stages})
         """).pl()
     finally:
         cur.close()
+    hits = partial_overlaps(new, earlier)
     if hits.height == 0:
         return
     labels = {c: region_label(ref, c) for c in hits["other_region"].unique().to_list()}
