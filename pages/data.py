@@ -4,7 +4,8 @@ from datetime import datetime
 import polars as pl
 import streamlit as st
 
-from pingan import auth, config, frame, import_worker, importer, loads, queries, safe, templates, warehouse
+from pingan import auth, config, frame, importer, loads, queries, safe, templates, warehouse
+from pingan.ingest import worker as import_worker
 
 scope = frame.scope_filter()
 lang = scope.lang

@@ -217,7 +217,7 @@ def test_file_and_sheet_names_are_shown_as_text(state, name, data, sheet):
 
 
 def test_validation_runs_in_a_worker_with_a_time_limit(state, monkeypatch):
-    from pingan import import_worker
+    from pingan.ingest import worker as import_worker
 
     monkeypatch.setattr(import_worker, "SECONDS", 0.5)
     at = page()

@@ -15,6 +15,7 @@ sys.path.insert(0, str(ROOT / "tests" / "bad_files"))
 import corpus  # noqa: E402
 
 from pingan import importer, loads, queries, templates, warehouse  # noqa: E402
+from pingan.ingest import load as ingest_load  # noqa: E402
 
 AGG = corpus.agg(*corpus.AGG_ROWS)
 
@@ -299,7 +300,7 @@ def test_failed_load_leaves_the_warehouse_unchanged(state, monkeypatch):
     def broken(*a, **k):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(importer, "_load_observations", broken)
+    monkeypatch.setattr(ingest_load, "_load_observations", broken)
     with pytest.raises(RuntimeError):
         importer.load(report)
     assert warehouse.current_name() == before

@@ -14,6 +14,7 @@ sys.path.insert(0, str(ROOT / "tests" / "bad_files"))
 import corpus  # noqa: E402
 
 from pingan import importer  # noqa: E402
+from pingan.ingest import read  # noqa: E402  (the bounds live here)
 
 
 def validate(name: str, data: bytes, **kw) -> importer.Report:
@@ -36,8 +37,8 @@ def test_zip_bomb_is_refused_from_its_directory(warehouse_built, tmp_path):
 
 
 def test_workbook_inflating_past_the_limit_is_refused(warehouse_built, tmp_path, monkeypatch):
-    monkeypatch.setattr(importer, "MAX_ZIP_RATIO", 10_000)
-    monkeypatch.setattr(importer, "MAX_UNZIPPED_MB", 40)
+    monkeypatch.setattr(read, "MAX_ZIP_RATIO", 10_000)
+    monkeypatch.setattr(read, "MAX_UNZIPPED_MB", 40)
     path = corpus.make_xlsx_bomb(tmp_path / "bomb.xlsx", 50)
     (_, _, reason), = errors(importer.validate([importer.Upload.from_path(path)]))
     assert reason.startswith("Excel 文件解压后为 49 MB,超过上限 40 MB")
@@ -59,7 +60,7 @@ def test_line_with_too_many_fields_is_refused_naming_the_line(warehouse_built, t
 
 def test_validation_is_linear_in_fields_per_line(warehouse_built, monkeypatch):
     """Below the bound too: a header of 5,000 fields once took minutes (list scans per column)."""
-    monkeypatch.setattr(importer, "MAX_FIELDS", 10**6)
+    monkeypatch.setattr(read, "MAX_FIELDS", 10**6)
     data = ("地区,期间,排查矛盾纠纷(件)" + ",1" * 5000 + "\n").encode()
     t = time.perf_counter()
     validate("wide.csv", data)
@@ -153,7 +154,7 @@ def test_scoped_rollback_is_refused(state):
 
 # ------------------------------------------------------------------------------------------------ class 4: the worker
 def test_worker_returns_the_same_report(state):
-    from pingan import import_worker
+    from pingan.ingest import worker as import_worker
 
     data = corpus.agg(*corpus.AGG_ROWS, "火星县,2022-07,1,1,1,1,100")
     here = validate("a.csv", data, region=SCOPED)
@@ -165,10 +166,10 @@ def test_worker_returns_the_same_report(state):
 def test_worker_is_killed_at_its_memory_limit(state, tmp_path, monkeypatch):
     import multiprocessing
 
-    from pingan import import_worker
+    from pingan.ingest import worker as import_worker
 
-    monkeypatch.setattr(importer, "MAX_ZIP_RATIO", 10**6)   # let the bomb past the bounds: the limit must stop it
-    monkeypatch.setattr(importer, "MAX_UNZIPPED_MB", 10**6)
+    monkeypatch.setattr(read, "MAX_ZIP_RATIO", 10**6)   # let the bomb past the bounds: the limit must stop it
+    monkeypatch.setattr(read, "MAX_UNZIPPED_MB", 10**6)
     path = corpus.make_xlsx_bomb(tmp_path / "bomb.xlsx", 300)
     with pytest.raises(import_worker.Stopped) as stopped:
         import_worker.validate([importer.Upload.from_path(path)], memory_mb=2000)
@@ -184,7 +185,7 @@ def test_worker_is_killed_at_its_memory_limit(state, tmp_path, monkeypatch):
 def test_worker_stops_on_time_and_when_the_session_goes(state, limit, alive, message):
     import multiprocessing
 
-    from pingan import import_worker
+    from pingan.ingest import worker as import_worker
 
     t = time.perf_counter()
     with pytest.raises(import_worker.Stopped, match=message):
@@ -195,6 +196,6 @@ def test_worker_stops_on_time_and_when_the_session_goes(state, limit, alive, mes
 
 
 def test_session_is_alive_outside_streamlit():
-    from pingan import import_worker
+    from pingan.ingest import worker as import_worker
 
     assert import_worker.streamlit_session_alive() is True

@@ -1,6 +1,6 @@
 """Validation of uploads in a child process with a memory and a time limit, stopped when its caller goes away.
 
-The 数据管理 page must not let an upload eat the server: whatever slips past importer's bounds (MAX_UNZIPPED_MB,
+The 数据管理 page must not let an upload eat the server: whatever slips past read's bounds (MAX_UNZIPPED_MB,
 MAX_FIELDS, MAX_CELL_CHARS) meets an address-space limit (RLIMIT_AS) and a deadline here, and a validation whose
 uploader closed the tab is killed instead of running on. The child is spawned, not forked: polars' thread pool does
 not survive a fork of a multi-threaded server. The Report comes back pickled over a pipe.
@@ -15,7 +15,10 @@ import time
 from datetime import date
 from pathlib import Path
 
-from . import importer
+from . import read
+from .read import Upload
+from .validate import Report
+from .validate import validate as validate_uploads
 
 MEMORY_MB = 3072   # address space of the child; a Python with polars loaded reserves ~1 GB of it before any work
 SECONDS = 600      # 100,000 case rows validate in under 10 s on 2 cores
@@ -41,11 +44,11 @@ def _out_of_memory(exc: BaseException) -> bool:
 def _child(conn, files: list[tuple], region: str, today: date | None, memory_mb: int, bounds: dict) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (memory_mb << 20, memory_mb << 20))
     for name, value in bounds.items():  # the caller's bounds, not this fresh import's defaults
-        setattr(importer, name, value)
+        setattr(read, name, value)
     try:
-        uploads = [importer.Upload(name, size, (lambda p=path: Path(p).read_bytes()) if path else _never)
+        uploads = [Upload(name, size, (lambda p=path: Path(p).read_bytes()) if path else _never)
                    for name, size, path in files]
-        report = importer.validate(uploads, progress=lambda f, text: conn.send(("progress", f, text)),
+        report = validate_uploads(uploads, progress=lambda f, text: conn.send(("progress", f, text)),
                                    today=today, region=region)
         conn.send(("report", report))
     except Exception as exc:  # beyond memory, a bug: say what it was rather than "exited"
@@ -56,22 +59,22 @@ def _child(conn, files: list[tuple], region: str, today: date | None, memory_mb:
         conn.close()
 
 
-def _stage(uploads: list[importer.Upload], folder: Path) -> list[tuple]:
+def _stage(uploads: list[Upload], folder: Path) -> list[tuple]:
     """(name, size, path) per upload; a file over the size limit or empty is not even written (validate says why)."""
     out = []
     for i, up in enumerate(uploads):
         path = None
-        if 0 < up.size <= importer.MAX_BYTES:
+        if 0 < up.size <= read.MAX_BYTES:
             path = folder / f"upload-{i}"
             path.write_bytes(up.reader())
         out.append((up.name, up.size, str(path) if path else None))
     return out
 
 
-def validate(uploads: list[importer.Upload], progress=None, region: str = "", today: date | None = None,
+def validate(uploads: list[Upload], progress=None, region: str = "", today: date | None = None,
              alive=None, memory_mb: int | None = None, seconds: float | None = None,
-             poll: float = 0.2) -> importer.Report:
-    """importer.validate in a child process; raises Stopped when a limit is hit or alive() turns False."""
+             poll: float = 0.2) -> Report:
+    """validate.validate in a child process; raises Stopped when a limit is hit or alive() turns False."""
     memory_mb = memory_mb or MEMORY_MB
     seconds = seconds or SECONDS
     folder = Path(tempfile.mkdtemp(prefix="pingan-import-"))  # mode 0700: uploads are not for other local users
@@ -80,7 +83,7 @@ def validate(uploads: list[importer.Upload], progress=None, region: str = "", to
         files = _stage(uploads, folder)
         ctx = multiprocessing.get_context("spawn")
         receive, send = ctx.Pipe(duplex=False)
-        bounds = {name: getattr(importer, name) for name in BOUNDS}
+        bounds = {name: getattr(read, name) for name in BOUNDS}
         proc = ctx.Process(target=_child, args=(send, files, region, today, memory_mb, bounds), daemon=True)
         proc.start()
         send.close()
