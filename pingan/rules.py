@@ -53,3 +53,8 @@ def figure_matches(warehouse_value, value: float, qualifier: str, decimals: int)
     low, below = figure_bounds(value, qualifier, decimals)
     v = float(warehouse_value)
     return v >= low and (below is None or v < below)
+
+
+# The backlog: a dispute case still open more than this many days after acceptance is "受理超过90天". The snapshot
+# carries it as table backlog_rule (pingan/rollups.py), which the queries join; the rollups split cases at it.
+BACKLOG_OVER_DAYS = 90

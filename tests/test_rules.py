@@ -136,3 +136,19 @@ def test_demo_targets_fall_inside_their_figures_interval():
     assert counted
     for t in counted:
         assert rules.figure_matches(t.count_value(rng), t.value, t.qualifier, t.decimals), t.figure_id
+
+
+def test_backlog_threshold_is_the_snapshots(warehouse_built):
+    con = duckdb.connect(str(warehouse_built), read_only=True)
+    try:
+        assert con.execute("select over_days from backlog_rule").fetchall() == [(rules.BACKLOG_OVER_DAYS,)]
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("name", ["disputes_backlog_by_county", "disputes_oldest_open", "screen_subregions"])
+def test_backlog_queries_read_the_threshold(name):
+    sql = (config.QUERIES_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    code = "\n".join(line.split("--")[0] for line in sql.splitlines())
+    assert "backlog_rule" in code and not re.search(r"\b90\b", code)
+
