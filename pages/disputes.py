@@ -8,7 +8,7 @@ from datetime import date
 import polars as pl
 import streamlit as st
 
-from pingan import auth, fmt, frame, periods, queries
+from pingan import auth, fmt, frame, periods, queries, rules
 from pingan.charts import CATEGORICAL
 from pingan.charts import disputes as charts
 from pingan.i18n import t
@@ -100,7 +100,8 @@ TEXT = {
                   "Days = closing date − acceptance date of resolved cases; 90% of cases are resolved within P90."),
     "backlog_asof": ("截至{d}的在办案件(已受理、尚未办结)", "Open cases on {d} (accepted, not yet closed)"),
     "open_total": ("在办案件", "Open cases"),
-    "backlog_title": ("截至{d}尚有{n}在办,其中受理超过90天的{m}", "{n} open on {d}, {m} of them accepted over 90 days ago"),
+    "backlog_title": (f"截至{{d}}尚有{{n}}在办,其中受理超过{rules.BACKLOG_OVER_DAYS}天的{{m}}",
+                      f"{{n}} open on {{d}}, {{m}} of them accepted over {rules.BACKLOG_OVER_DAYS} days ago"),
     "no_backlog": ("截至{d}没有在办案件。", "No open cases on {d}."),
     "county": ("县(市、区)", "County"), "prefecture": ("市(州)", "Prefecture"),
     "oldest": ("最久未结的案件(最多500件,按受理日期排序)", "The oldest open cases (at most 500, by acceptance date)"),

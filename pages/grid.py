@@ -8,7 +8,7 @@ Page URL parameters: ind (indicator), maplevel (prefecture | county, for a provi
 import polars as pl
 import streamlit as st
 
-from pingan import auth, fmt, frame, maps, queries
+from pingan import auth, fmt, frame, maps, queries, rules
 from pingan.charts import grid as grid_charts
 
 S = {
@@ -295,14 +295,7 @@ def published_line(code: str, value) -> str | None:
     q = "" if p["qualifier"] == "exact" else p["qualifier"]
     v = p["value"]
     text = fmt.pct(v, p.get("decimals") or 0) if p["unit"] == "%" else fmt.value(v, p["unit"], lang)
-    if value is None:
-        ok = False
-    elif p["qualifier"] in ("余", "以上", "多", "超"):
-        ok = value >= v
-    elif p["qualifier"] == "约":
-        ok = abs(value - v) <= 0.05 * abs(v)
-    else:
-        ok = round(float(value), 2) == round(float(v), 2)
+    ok = bool(rules.figure_matches(value, v, p["qualifier"], p["decimals"]))  # no value: shown as differing
     mark = f":green[✓ {tr('match')}]" if ok else f":red[✗ {tr('differs')}]"
     return f"{tr('published')} {q}{text} {mark}"  # the quote is in the caption's help
 

@@ -16,7 +16,7 @@ from datetime import date, datetime
 import polars as pl
 import streamlit as st
 
-from pingan import auth, fmt, frame, maps, periods, queries, safe
+from pingan import auth, fmt, frame, maps, periods, queries, rules, safe
 from pingan.charts import screen as charts
 
 THEMES = ["overall", "disputes", "anti_gang", "satisfaction"]
@@ -24,7 +24,7 @@ THEME_ZH = {"overall": "综合态势", "disputes": "矛盾纠纷化解", "anti_g
 # (figure on the map and in the ranking, its label, format, higher is better, catalog code for the target)
 THEME_METRIC = {
     "overall": ("success_rate_pct", "矛盾纠纷化解成功率", "{:.2f}%", True, "dispute_success_rate"),
-    "disputes": ("open_over_90d", "受理超90天未结案件", "{:,.0f}件", False, None),
+    "disputes": ("open_over_90d", f"受理超{rules.BACKLOG_OVER_DAYS}天未结案件", "{:,.0f}件", False, None),
     "anti_gang": ("gangs_per_100k", "每10万人打掉涉黑涉恶团伙", "{:.2f}个", True, None),
     "satisfaction": ("safety_pct", "群众安全感", "{:.2f}%", True, "sat_public_safety"),
 }
@@ -218,8 +218,8 @@ def _alerts(d: dict, backlog: int) -> list[str]:
         out.append(f'<b>低于目标</b> {html.escape(r["short_name"])} 群众安全感 <i>{r["safety_pct"]:.2f}%</i>'
                    f'(目标 {t_v:g}%)')
     for r in subs.filter(pl.col("open_over_90d") > backlog).sort("open_over_90d", descending=True).iter_rows(named=True):
-        out.append(f'<b>积案</b> {html.escape(r["short_name"])} 受理超90天未结 <i>{r["open_over_90d"]:,}件</i>'
-                   f'(阈值 {backlog:,}件)')
+        out.append(f'<b>积案</b> {html.escape(r["short_name"])} 受理超{rules.BACKLOG_OVER_DAYS}天未结 '
+                   f'<i>{r["open_over_90d"]:,}件</i>(阈值 {backlog:,}件)')
     if prev is not None and prev.height:
         joined = subs.join(prev.select("code", pl.col("success_rate_pct").alias("p_s"), pl.col("safety_pct").alias("p_v")),
                            on="code", how="inner").with_columns(

@@ -36,7 +36,7 @@ def load_reference(con: duckdb.DuckDBPyConnection, ref: reference.Reference, fig
     _insert(con, "dispute_channel", ref.channels.select("code", "name_zh", "name_en"))
     _insert(con, "published_figure", figures.select(
         "figure_id", "article", "region_code", "region_name", "indicator", "value", "unit", "qualifier",
-        "period_start", "period_end", "calibrated", "quote", "decimals"))
+        "period_start", "period_end", "calibrated", "quote", "decimals", "match_from", "match_below"))
 
 
 def build_snapshot(scale: str = "default", seed: int = 20221, progress=None) -> dict:

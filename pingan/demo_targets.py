@@ -7,6 +7,8 @@ from datetime import date
 import numpy as np
 import polars as pl
 
+from . import rules
+
 
 @dataclass(frozen=True)
 class Target:
@@ -26,11 +28,11 @@ class Target:
     def count_value(self, rng: np.random.Generator) -> int:
         """The integer the generated rows should add up to, honouring the qualifier."""
         v = int(round(self.value))
-        if self.qualifier in ("余", "以上", "超", "多"):
-            # "14.7万余件": at least the figure, below the next unit of its precision
-            unit = 10 ** max(0, len(str(v)) - len(str(v).rstrip("0")))
+        # Inside the figure's interval (pingan/rules.py), and not on its edge: "14.7万余件" gets 147,001 to 147,499.
+        if self.qualifier in rules.AT_LEAST + rules.AND_SOME:
+            unit = int(rules.figure_step(v, 0))
             return v + int(rng.integers(1, max(2, unit // 2)))
-        if self.qualifier == "近":
+        if self.qualifier == rules.NEARLY:
             return v - int(rng.integers(1, max(2, v // 200)))
         return v
 

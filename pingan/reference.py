@@ -7,7 +7,7 @@ from functools import lru_cache
 
 import polars as pl
 
-from . import config
+from . import config, rules
 from .demo_targets import decimals_of
 
 
@@ -52,12 +52,15 @@ def channels() -> pl.DataFrame:
 
 def figures() -> pl.DataFrame:
     raw = pl.read_csv(config.PUBLISHED_DIR / "figures.csv", infer_schema=False)
-    return raw.with_columns(
+    df = raw.with_columns(
         pl.col("value").map_elements(decimals_of, return_dtype=pl.Int32).alias("decimals"),
         pl.col("value").cast(pl.Float64),
         pl.col("period_start").str.to_date(), pl.col("period_end").str.to_date(),
         (pl.col("calibrated").str.to_lowercase() == "true").alias("calibrated"),
     )
+    bounds = [rules.figure_bounds(v, q, d) for v, q, d in zip(df["value"], df["qualifier"], df["decimals"])]
+    return df.with_columns(pl.Series("match_from", [b[0] for b in bounds], dtype=pl.Float64),
+                           pl.Series("match_below", [b[1] for b in bounds], dtype=pl.Float64))
 
 
 @lru_cache(maxsize=64)

@@ -25,6 +25,8 @@ import time
 
 import duckdb
 
+from . import rules
+
 DISPUTE_STAGES = ("dispute_identified", "dispute_accepted", "dispute_mediated", "dispute_resolved",
                   "dispute_followed_up")
 
@@ -313,19 +315,20 @@ FACILITY_YEAR = _stock_by_year(
                           "police_rooms", "justice_offices", "tribunals")},
     })
 
-# The backlog on any day without reading every case. A case "short" when it closed within 90 days of registration
+# The backlog on any day without reading every case. A case "short" when it closed within 90 days (the backlog
+# threshold, rules.BACKLOG_OVER_DAYS) of registration
 # (98% of them): it can only be open on day D if registered after D − 90, so it is never over 90 days old and always
 # inside a three-year window; open short cases per county and day are a running sum of acceptances minus closures
 # (6.2 M rows nationally). The others (never closed, or closed after more than 90 days: 1.9 M of 96 M nationally)
 # are kept case by case, so any question about age or registration date is asked of them exactly.
-DISPUTE_OPEN_DAILY = """
+DISPUTE_OPEN_DAILY = f"""
 create or replace table dispute_open_daily as
 with short as (
     select county_code, accepted_date, closed_date
     from dispute_case
     where accepted_date is not null
         and closed_date is not null
-        and closed_date - identified_date <= 90
+        and closed_date - identified_date <= {rules.BACKLOG_OVER_DAYS}
 ),
 change as (
     select county_code, day, sum(delta) as delta
@@ -366,17 +369,23 @@ left join change as x on x.county_code = c.county_code and x.day = d.day
 order by c.province_code, c.prefecture_code, c.county_code, d.day
 """
 
-DISPUTE_LONG_OPEN = """
+DISPUTE_LONG_OPEN = f"""
 create or replace table dispute_long_open as
 select case_id, province_code, prefecture_code, county_code, grid_id, category, channel, identified_date,
        accepted_date, mediated_date, closed_date, source
 from dispute_case
 where accepted_date is not null
-    and (closed_date is null or closed_date - identified_date > 90)
+    and (closed_date is null or closed_date - identified_date > {rules.BACKLOG_OVER_DAYS})
 order by province_code, prefecture_code, county_code, identified_date
 """
 
-DERIVED = {"dispute_month": DISPUTE_MONTH, "dispute_resolve_days": DISPUTE_RESOLVE_DAYS, "grid_year": GRID_YEAR,
+# The backlog threshold as data of the snapshot, so that every query (and the SQL page) reads the same number.
+BACKLOG_RULE = f"""
+create or replace table backlog_rule as
+select cast({rules.BACKLOG_OVER_DAYS} as integer) as over_days
+"""
+
+DERIVED = {"backlog_rule": BACKLOG_RULE, "dispute_month": DISPUTE_MONTH, "dispute_resolve_days": DISPUTE_RESOLVE_DAYS, "grid_year": GRID_YEAR,
            "facility_year": FACILITY_YEAR, "dispute_open_daily": DISPUTE_OPEN_DAILY,
            "dispute_long_open": DISPUTE_LONG_OPEN}
 
@@ -462,7 +471,7 @@ where t.rowid = c.id
 
 
 # Bump when a derived table's definition changes: snapshots written with another version are upgraded at start.
-VERSION = "8"
+VERSION = "9"  # 9: backlog_rule
 
 
 def refresh(con: duckdb.DuckDBPyConnection) -> dict[str, float]:

@@ -170,7 +170,11 @@ create table published_figure (
     period_end   date not null,
     calibrated   boolean not null,
     quote        varchar not null,
-    decimals     integer not null       -- decimals as published: reconciliation compares at this precision
+    decimals     integer not null,      -- decimals as published: reconciliation compares at this precision
+    -- A warehouse value v matches the figure when match_from <= v < match_below (match_below null: no upper
+    -- bound). Computed by pingan.rules.figure_bounds from value, qualifier and decimals (data/published/README.md).
+    match_from   double not null,
+    match_below  double
 );
 
 -- What this snapshot was built from (one row per build or import step).

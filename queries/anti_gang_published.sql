@@ -14,7 +14,9 @@ with fig as (
         f.calibrated,
         f.quote,
         f.period_start,
-        f.period_end
+        f.period_end,
+        f.match_from,
+        f.match_below
     from published_figure as f
     join indicator as i on i.code = f.indicator and i.domain = 'anti_gang'
     where f.region_code = $region
@@ -61,14 +63,8 @@ select
     w.warehouse_value,
     case
         when w.warehouse_value is null then null
-        when f.qualifier in ('余', '以上', '多', '超') then w.warehouse_value >= f.published_value
-        when f.qualifier = '近' then w.warehouse_value <= f.published_value
-        -- round(x, d) with d from a column, spelled so that PostgreSQL runs it too (it has no round(double, int));
-        -- the same values as DuckDB's round(x, d) here: warehouse_value is a whole number and a published value
-        -- has at most `decimals` decimals (both sides of the comparison are rounded alike in any case)
-        else round(w.warehouse_value * power(10, f.decimals)) / power(10, f.decimals)
-            = round(f.published_value * power(10, f.decimals)) / power(10, f.decimals)
-    end as matches
+        else w.warehouse_value >= f.match_from and (f.match_below is null or w.warehouse_value < f.match_below)
+    end as matches  -- the figure's interval: pingan/rules.py, data/published/README.md
 from fig as f
 left join warehouse as w on w.indicator = f.indicator
 order by f.indicator, f.figure_id

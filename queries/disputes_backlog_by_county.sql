@@ -21,10 +21,11 @@ by_county as (
         count(*) as open_cases,
         count(*) filter (where age_days <= 30) as age_0_30,
         count(*) filter (where age_days between 31 and 60) as age_31_60,
-        count(*) filter (where age_days between 61 and 90) as age_61_90,
-        count(*) filter (where age_days > 90) as age_over_90,
+        count(*) filter (where age_days between 61 and b.over_days) as age_61_90,
+        count(*) filter (where age_days > b.over_days) as age_over_90,  -- 受理超过90天: table backlog_rule
         max(age_days) as oldest_days,
     from open_cases
+    cross join backlog_rule as b
     group by county_code
 )
 select

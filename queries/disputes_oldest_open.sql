@@ -8,20 +8,23 @@
 -- 500 of them are over 90 days old does the query read the other cases (a hash join on an empty side: no scan).
 with long_open as (
     select case_id, county_code, grid_id, category, channel, identified_date, accepted_date, mediated_date,
+           b.over_days,  -- 受理超过90天: table backlog_rule
     from dispute_long_open
+    cross join backlog_rule as b
     where ($region = '' or province_code = $region or prefecture_code = $region or county_code = $region)
         and identified_date <= $as_of
         and accepted_date <= $as_of
         and (closed_date is null or closed_date > $as_of)
         and ($category = '' or category = $category)
 ),
-short_needed as (  -- one row when the long-open cases over 90 days old do not fill the list
+short_needed as (  -- one row when the long-open cases over 90 days old (backlog_rule) do not fill the list
     select 1 as needed
     from long_open
-    having count(*) filter (where accepted_date <= $as_of - interval 90 day) < 500
+    having count(*) filter (where $as_of - accepted_date > over_days) < 500
 ),
 candidates as (
-    select * from long_open
+    select case_id, county_code, grid_id, category, channel, identified_date, accepted_date, mediated_date,
+    from long_open
     union all
     select d.case_id, d.county_code, d.grid_id, d.category, d.channel, d.identified_date, d.accepted_date,
            d.mediated_date,
@@ -31,7 +34,7 @@ candidates as (
         and d.identified_date <= $as_of
         and d.accepted_date <= $as_of
         and d.closed_date > $as_of
-        and d.closed_date - d.identified_date <= 90
+        and d.closed_date - d.identified_date <= (select over_days from backlog_rule)
         and ($category = '' or d.category = $category)
 ),
 open_cases as (

@@ -9,7 +9,7 @@
 with fig as (
     select
         figure_id, article, region_code, region_name, indicator, value, unit, qualifier,
-        period_start, period_end, decimals, quote,
+        period_start, period_end, decimals, quote, match_from, match_below,
     from published_figure
     where region_code = $region
         and period_start = $start
@@ -81,10 +81,8 @@ select
     v.warehouse_value,
     case
         when v.warehouse_value is null then null
-        when v.qualifier in ('余', '以上', '多', '超') then v.warehouse_value >= v.value
-        when v.qualifier = '近' then v.warehouse_value <= v.value
-        else round(v.warehouse_value, v.decimals) = round(v.value, v.decimals)
-    end as matches,
+        else v.warehouse_value >= v.match_from and (v.match_below is null or v.warehouse_value < v.match_below)
+    end as matches,  -- the figure's interval: pingan/rules.py, data/published/README.md
     v.identified,
     v.accepted,
     v.resolved,

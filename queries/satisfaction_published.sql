@@ -17,7 +17,9 @@ with fig as (
         extract(year from f.period_end) as end_year,
         f.calibrated,
         f.decimals,
-        f.quote
+        f.quote,
+        f.match_from,
+        f.match_below
     from published_figure as f
     join indicator as i on i.code = f.indicator and i.domain = 'satisfaction'
     join region as r on r.code = f.region_code
@@ -48,15 +50,25 @@ warehouse as (
     having min(y.year) = f.start_year and max(y.year) = f.end_year  -- the surveys cover the whole period
 )
 select
-    f.*,
+    f.figure_id,
+    f.region_code,
+    f.region_short_name,
+    f.region_level,
+    f.indicator,
+    f.value,
+    f.unit,
+    f.qualifier,
+    f.start_year,
+    f.end_year,
+    f.calibrated,
+    f.decimals,
+    f.quote,
     f.end_year - f.start_year + 1 as years,
     w.warehouse_value,
     case
         when w.warehouse_value is null then null
-        when f.qualifier in ('余', '以上', '多', '超') then w.warehouse_value >= f.value
-        when f.qualifier = '近' then w.warehouse_value <= f.value
-        else round(w.warehouse_value, f.decimals) = round(f.value, f.decimals)
-    end as matches
+        else w.warehouse_value >= f.match_from and (f.match_below is null or w.warehouse_value < f.match_below)
+    end as matches  -- the figure's interval: pingan/rules.py, data/published/README.md
 from fig as f
 left join warehouse as w on w.figure_id = f.figure_id
 order by f.region_code, f.indicator, f.end_year, f.calibrated desc, f.figure_id

@@ -192,10 +192,8 @@ select
     m.warehouse_value,
     case
         when m.warehouse_value is null then null
-        when f.qualifier in ('余', '以上', '多', '超') then m.warehouse_value >= f.value
-        when f.qualifier = '近' then m.warehouse_value <= f.value
-        else round(m.warehouse_value, f.decimals) = round(f.value, f.decimals)
-    end as matches,
+        else m.warehouse_value >= f.match_from and (f.match_below is null or m.warehouse_value < f.match_below)
+    end as matches,  -- the figure's interval: pingan/rules.py, data/published/README.md
 from fig as f
 left join modelled as m on m.figure_id = f.figure_id
 left join indicator as i on i.code = f.indicator

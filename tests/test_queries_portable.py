@@ -14,11 +14,10 @@ from sqlglot import exp
 from pingan import bench_compare, queries, warehouse
 
 # (query, portable text in the file, the DuckDB-only text it replaced)
+# anti_gang_published used to spell round(x, d) portably; it now compares with the figure's interval columns
+# (pingan/rules.py), which every engine runs as written, so it has no DuckDB-only twin left (tests/test_rules.py
+# pins its marks to the Python rule) and is only checked on PostgreSQL below.
 REPLACED = {
-    "anti_gang_published": [(
-        "round(w.warehouse_value * power(10, f.decimals)) / power(10, f.decimals)\n"
-        "            = round(f.published_value * power(10, f.decimals)) / power(10, f.decimals)",
-        "round(w.warehouse_value, f.decimals) = round(f.published_value, f.decimals)")],
     "anti_gang_ratio_quotes": [
         ("split_part(indicator, '_ratio_vs_prior_', 1)", "regexp_extract(indicator, '^(.*)_ratio_vs_prior_[0-9]+y$', 1)"),
         ("cast(replace(split_part(indicator, '_ratio_vs_prior_', 2), 'y', '') as integer)",
@@ -62,13 +61,11 @@ def test_published_values_have_no_more_digits_than_their_decimals(warehouse_buil
     assert _fetch("select count(*) from published_figure where value <> round(value, decimals)") == [(0,)]
 
 
-def test_anti_gang_published_answers_as_before(warehouse_built):
-    portable, original = queries.load("anti_gang_published").sql, _duckdb_only("anti_gang_published")
+def test_anti_gang_published_marks_figures(warehouse_built):
+    portable = queries.load("anti_gang_published").sql
     matched = 0
     for params in _published_params():
-        got = _fetch(portable, params)
-        assert got == _fetch(original, params), params
-        matched += sum(1 for row in got if row[-1] is not None)
+        matched += sum(1 for row in _fetch(portable, params) if row[-1] is not None)
     assert matched > 10
 
 
@@ -80,7 +77,7 @@ def test_anti_gang_ratio_quotes_answers_as_before(warehouse_built):
     assert everything and all(row[4] == "ag_black_org" and row[12] == 10 for row in everything)
 
 
-@pytest.mark.parametrize("name", list(REPLACED))
+@pytest.mark.parametrize("name", ["anti_gang_published", *REPLACED])
 def test_postgres_translation_uses_functions_postgres_has(name):
     tree = sqlglot.parse_one(bench_compare.translate(queries.load(name).sql).replace("%%", "%"), read="postgres")
     assert not list(tree.find_all(exp.RegexpExtract))

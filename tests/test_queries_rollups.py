@@ -181,7 +181,7 @@ select
     case $child_level when 'province' then province_code when 'prefecture' then prefecture_code
                       else county_code end as code,
     count(*) as open_cases,
-    count(*) filter (where accepted_date <= $as_of - interval 90 day) as open_over_90d,
+    count(*) filter (where $as_of - accepted_date > 90) as open_over_90d,  -- 受理超过90天: more than 90 days
 from dispute_case
 where ($region = '' or province_code = $region or prefecture_code = $region or county_code = $region)
     and accepted_date is not null and accepted_date <= $as_of

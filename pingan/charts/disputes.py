@@ -9,7 +9,7 @@ import polars as pl
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .. import fmt
+from .. import fmt, rules
 from . import BAD, CATEGORICAL, GOOD, NEUTRAL, TARGET, style
 
 # Labels the charts draw themselves (legends, axes); titles come from the page.
@@ -33,8 +33,8 @@ _LABELS = {
     "open_axis": ("在办案件(件)", "Open cases"),
     "age_0_30": ("30天以内", "≤30 days"),
     "age_31_60": ("31—60天", "31–60 days"),
-    "age_61_90": ("61—90天", "61–90 days"),
-    "age_over_90": ("90天以上", "over 90 days"),
+    "age_61_90": (f"61—{rules.BACKLOG_OVER_DAYS}天", f"61–{rules.BACKLOG_OVER_DAYS} days"),
+    "age_over_90": (f"{rules.BACKLOG_OVER_DAYS}天以上", f"over {rules.BACKLOG_OVER_DAYS} days"),
     "below": ("低于目标", "Below target"),
     "meets": ("达到目标", "Meets target"),
 }
