@@ -1,7 +1,11 @@
 """The suite and the package read nothing outside the repository: a user's clone has no ../shared or /work."""
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -48,3 +52,25 @@ def test_seed_document_is_in_the_repository():
     seeds = sorted((ROOT / "data" / "seeds").glob("*.txt"))
     assert [p.name for p in seeds] == ["000_212d9168fa5da902.txt"]
     assert seeds[0].stat().st_size == 73153
+
+
+def test_writes_to_the_state_folder_and_tmp_path(tmp_path):
+    """The probe the next test runs in a session of its own; on its own it only checks that both folders work."""
+    (Path(os.environ["PINGAN_STATE_DIR"]) / "probe.bin").write_bytes(b"x" * 1024)
+    (tmp_path / "probe.bin").write_bytes(b"x" * 1024)
+    assert (tmp_path / "probe.bin").stat().st_size == 1024
+
+
+def test_a_session_leaves_nothing_in_the_temp_folder(tmp_path):
+    """A session that writes to the state folder and to tmp_path leaves the temp folder empty when it passes."""
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    env = {**os.environ, "TMPDIR": str(temp)}
+    env.pop("PINGAN_STATE_DIR", None)
+    probe = "tests/test_self_contained.py::test_writes_to_the_state_folder_and_tmp_path"
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", probe],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-2000:]
+    # pytest's per-user folder (pytest-of-<user>) may stay, empty: it holds other runs' folders
+    left = [str(p.relative_to(temp)) for p in temp.rglob("*") if p.is_file() or p.name.startswith("pingan-")]
+    assert left == []
