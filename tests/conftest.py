@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import atexit
+import csv
+import functools
 import os
 import shutil
 import sys
@@ -20,6 +22,17 @@ _STATE = Path(tempfile.mkdtemp(prefix="pingan-test-state-"))
 atexit.register(shutil.rmtree, _STATE, ignore_errors=True)
 os.environ["PINGAN_STATE_DIR"] = str(_STATE)
 os.environ["PINGAN_DEMO_SCALE"] = "small"
+
+
+@functools.cache
+def _published_values() -> dict[str, int | float]:
+    with (ROOT / "data" / "published" / "figures.csv").open(encoding="utf-8", newline="") as f:
+        return {r["figure_id"]: (float(r["value"]) if "." in r["value"] else int(r["value"])) for r in csv.DictReader(f)}
+
+
+def published(figure_id: str) -> int | float:
+    """The value figures.csv publishes under this id (int when whole): tests read it here, never type it again."""
+    return _published_values()[figure_id]
 
 
 @pytest.fixture(scope="session")
