@@ -6,7 +6,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT
+from conftest import ROOT, published
 
 PAGE = str(ROOT / "pages/anti_gang.py")
 
@@ -94,7 +94,7 @@ def test_phase_switching_changes_years_numbers_and_link(warehouse_built):
     assert at.query_params["phase"] in ("routine", ["routine"])
     at.radio(key="ag_phase").set_value("all").run()
     assert at.caption[0].value.endswith("2018—2022年")
-    assert counters(at)["打掉涉黑组织"][0] == str(166 + 7) + "个"
+    assert counters(at)["打掉涉黑组织"][0] == f"{published('yunnan_004') + published('yunnan_016')}个"
     assert counters(at)["打掉涉黑组织"][1] == ""          # no published figure for 云南 over 2018-2022
 
 
@@ -127,14 +127,14 @@ def test_per_capita_ranking_of_sub_regions(warehouse_built):
     rates = ranking["per_100k"].tolist()
     assert rates == sorted(rates, reverse=True)
     assert ranking["rank_per_100k"].tolist()[0] == 1
-    assert ranking["value"].sum() == 166 + 296 + 508                    # 黑恶团伙合计 by default
+    assert ranking["value"].sum() == sum(published(f"yunnan_{n:03d}") for n in (4, 5, 6))  # 黑恶团伙合计 by default
     first = ranking.iloc[0]
     assert first["per_100k"] == pytest.approx(first["value"] * 1e5 / first["population"])
     assert any(t.startswith("每10万人打掉涉黑涉恶团伙合计:" + first["short_name"] + "最高") for t in chart_titles(at))
     at.selectbox(key="ag_rank_indicator").set_value("ag_black_org").run()
     assert not at.exception
     black = table_with(at, "rank_per_100k")
-    assert black["value"].sum() == 166
+    assert black["value"].sum() == published("yunnan_004")
     assert any(t.startswith("每10万人打掉涉黑组织:") for t in chart_titles(at))
 
 
@@ -170,7 +170,7 @@ def test_ratios_quote_and_computed(warehouse_built):
     assert any("前10年总和的1.62倍" in m.value for m in at.markdown)
     ratios = table_with(at, "ratio_value")
     people = ratios[ratios["ratio"] == "people_per_umbrella_case"]["ratio_value"].iloc[0]
-    assert people == pytest.approx(1203 / 574)
+    assert people == pytest.approx(published("ningxia_026") / published("ningxia_025"))
     shown = {m.label: (m.value, m.help) for m in at.metric}
     assert shown["每件“保护伞”案件处理人数"][0] == f"{1203 / 574:.2f} 人/件"
     assert "1,203人" in shown["每件“保护伞”案件处理人数"][1] and "574件" in shown["每件“保护伞”案件处理人数"][1]

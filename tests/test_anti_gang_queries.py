@@ -6,27 +6,33 @@ import re
 import polars as pl
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, published
 
 YUNNAN, DALI, NINGXIA, YULIN = "530000", "532900", "640000", "450900"
 ANTI_GANG_QUERIES = ["anti_gang_by_year", "anti_gang_published", "anti_gang_ranking", "anti_gang_phase_compare",
                      "anti_gang_ratios", "anti_gang_ratio_quotes"]
 
-# What the seed publishes (figures.csv), written out so that a regression in data or SQL shows here.
-PUBLISHED = {
-    (YUNNAN, 2018, 2020): {"ag_black_org": 166, "ag_evil_group": 296, "ag_evil_gang": 508, "ag_suspects": 13700,
-                           "ag_fugitives": 207, "ag_criminal_cases": 13900, "ag_umbrella_cases": 4026,
-                           "ag_disciplined": 3689, "ag_transferred": 668, "ag_weak_party_orgs": 4125},
-    (YUNNAN, 2021, 2022): {"ag_black_org": 7, "ag_evil_group_gang": 67, "ag_suspects": 1276},
-    (DALI, 2018, 2020): {"ag_black_org": 8, "ag_evil_group_gang": 67, "ag_suspects": 1535,
-                         "ag_criminal_cases": 1754, "ag_assets_yuan": 716_000_000},
-    (DALI, 2021, 2022): {"ag_black_org": 1, "ag_evil_group_gang": 5},
-    (YULIN, 2021, 2022): {"ag_evil_group": 2, "ag_evil_gang": 4, "ag_criminal_cases": 108, "ag_suspects": 142,
-                          "ag_assets_yuan": 94_718_900},
-    (NINGXIA, 2018, 2022): {"ag_gang_total": 133, "ag_criminal_cases": 2575, "ag_suspects": 2283,
-                            "ag_assets_yuan": 5_100_000_000, "ag_umbrella_cases": 574, "ag_umbrella_people": 1203,
-                            "ag_disciplined": 891, "ag_transferred": 58},
+# What the seed publishes, by figure id in data/published/figures.csv (the values are read from there).
+PUBLISHED_IDS = {
+    (YUNNAN, 2018, 2020): {"ag_black_org": "yunnan_004", "ag_evil_group": "yunnan_005", "ag_evil_gang": "yunnan_006",
+                           "ag_suspects": "yunnan_007", "ag_fugitives": "yunnan_008",
+                           "ag_criminal_cases": "yunnan_009", "ag_umbrella_cases": "yunnan_011",
+                           "ag_disciplined": "yunnan_012", "ag_transferred": "yunnan_013",
+                           "ag_weak_party_orgs": "yunnan_014"},
+    (YUNNAN, 2021, 2022): {"ag_black_org": "yunnan_016", "ag_evil_group_gang": "yunnan_017",
+                           "ag_suspects": "yunnan_018"},
+    (DALI, 2018, 2020): {"ag_black_org": "dali_015", "ag_evil_group_gang": "dali_016", "ag_suspects": "dali_017",
+                         "ag_criminal_cases": "dali_018", "ag_assets_yuan": "dali_019"},
+    (DALI, 2021, 2022): {"ag_black_org": "dali_020", "ag_evil_group_gang": "dali_021"},
+    (YULIN, 2021, 2022): {"ag_evil_group": "yulin_013", "ag_evil_gang": "yulin_014", "ag_criminal_cases": "yulin_015",
+                          "ag_suspects": "yulin_016", "ag_assets_yuan": "yulin_017"},
+    (NINGXIA, 2018, 2022): {"ag_gang_total": "ningxia_020", "ag_criminal_cases": "ningxia_021",
+                            "ag_suspects": "ningxia_022", "ag_assets_yuan": "ningxia_023",
+                            "ag_umbrella_cases": "ningxia_025", "ag_umbrella_people": "ningxia_026",
+                            "ag_disciplined": "ningxia_027", "ag_transferred": "ningxia_028"},
 }
+PUBLISHED = {key: {code: published(fid) for code, fid in ids.items()} for key, ids in PUBLISHED_IDS.items()}
+YN_BLACK, YN_EVIL_GROUP, YN_EVIL_GANG = (published(f"yunnan_{n:03d}") for n in (4, 5, 6))  # 2018-2020
 
 
 @pytest.mark.parametrize("name", ANTI_GANG_QUERIES)
@@ -67,7 +73,7 @@ def test_by_year_sums_to_the_published_phase_totals(run_query):
         for code, value in figures.items():
             assert years.filter(pl.col("indicator") == code)["value"].sum() == value, (region, code)
     cum = df.filter((pl.col("indicator") == "ag_black_org") & (pl.col("year") == 2020))["cumulative_value"][0]
-    assert cum == 166
+    assert cum == YN_BLACK
 
 
 def test_by_year_derived_sums_are_the_sums_of_their_parts(run_query):
@@ -82,8 +88,8 @@ def test_ranking_per_100k_and_children_add_up(run_query):
     df = run_query("anti_gang_ranking", parent_region=YUNNAN, child_level="prefecture", first_year=2018, last_year=2020)
     black = df.filter(pl.col("indicator") == "ag_black_org")
     assert black.height == 16 and black["regions"].to_list() == [16] * 16
-    assert black["value"].sum() == 166
-    assert df.filter(pl.col("indicator") == "ag_evil_group_gang")["value"].sum() == 296 + 508
+    assert black["value"].sum() == YN_BLACK
+    assert df.filter(pl.col("indicator") == "ag_evil_group_gang")["value"].sum() == YN_EVIL_GROUP + YN_EVIL_GANG
     for row in df.iter_rows(named=True):
         assert row["per_100k"] == pytest.approx(row["value"] * 100000 / row["population"])
     ordered = black.sort("rank_per_100k")
@@ -97,38 +103,45 @@ def test_ranking_levels(run_query):
     provinces = run_query("anti_gang_ranking", parent_region="", child_level="province", first_year=2018, last_year=2022)
     assert provinces.filter(pl.col("indicator") == "ag_gang_total").height == 7
     ningxia = provinces.filter((pl.col("code") == NINGXIA) & (pl.col("indicator") == "ag_gang_total"))
-    assert ningxia["value"][0] == 133
+    assert ningxia["value"][0] == published("ningxia_020")
     counties = run_query("anti_gang_ranking", parent_region=DALI, child_level="county", first_year=2021, last_year=2022)
     black = counties.filter(pl.col("indicator") == "ag_black_org")
-    assert black.height == 12 and black["value"].sum() == 1
+    assert black.height == 12 and black["value"].sum() == published("dali_020")
     assert set(black["code"].str.slice(0, 4).to_list()) == {"5329"}
 
 
 def test_phase_compare_yearly_averages(run_query):
     df = run_query("anti_gang_phase_compare", region=YUNNAN)
     row = df.filter(pl.col("indicator") == "ag_black_org").row(0, named=True)
-    assert (row["special_total"], row["routine_total"]) == (166, 7)
+    assert (row["special_total"], row["routine_total"]) == (YN_BLACK, published("yunnan_016"))
     assert (row["special_first_year"], row["special_last_year"], row["routine_first_year"],
             row["routine_last_year"]) == (2018, 2020, 2021, 2022)
-    assert row["routine_vs_special"] == pytest.approx((7 / 2) / (166 / 3))
+    assert row["routine_vs_special"] == pytest.approx((published("yunnan_016") / 2) / (YN_BLACK / 3))
     gg = df.filter(pl.col("indicator") == "ag_evil_group_gang").row(0, named=True)
-    assert (gg["special_total"], gg["routine_total"]) == (296 + 508, 67)
+    assert (gg["special_total"], gg["routine_total"]) == (YN_EVIL_GROUP + YN_EVIL_GANG, published("yunnan_017"))
     assert df.height == 14
 
 
 def test_ratios_from_the_published_totals(run_query):
+    nx = PUBLISHED[(NINGXIA, 2018, 2022)]
     ningxia = {r["ratio"]: r for r in run_query("anti_gang_ratios", region=NINGXIA, first_year=2018,
                                                   last_year=2022).iter_rows(named=True)}
-    assert ningxia["people_per_umbrella_case"]["ratio_value"] == pytest.approx(1203 / 574)
-    assert ningxia["disciplined_per_umbrella_case"]["ratio_value"] == pytest.approx(891 / 574)
-    assert ningxia["transferred_share"]["ratio_value"] == pytest.approx(100 * 58 / 1203)
-    assert ningxia["assets_per_case"]["ratio_value"] == pytest.approx(5.1e9 / 2575 / 1e4)
-    assert ningxia["assets_per_gang"]["ratio_value"] == pytest.approx(5.1e9 / 133 / 1e4)
-    assert ningxia["suspects_per_gang"]["ratio_value"] == pytest.approx(2283 / 133)
+    assert ningxia["people_per_umbrella_case"]["ratio_value"] == pytest.approx(
+        nx["ag_umbrella_people"] / nx["ag_umbrella_cases"])
+    assert ningxia["disciplined_per_umbrella_case"]["ratio_value"] == pytest.approx(
+        nx["ag_disciplined"] / nx["ag_umbrella_cases"])
+    assert ningxia["transferred_share"]["ratio_value"] == pytest.approx(
+        100 * nx["ag_transferred"] / nx["ag_umbrella_people"])
+    assert ningxia["assets_per_case"]["ratio_value"] == pytest.approx(nx["ag_assets_yuan"] / nx["ag_criminal_cases"] / 1e4)
+    assert ningxia["assets_per_gang"]["ratio_value"] == pytest.approx(nx["ag_assets_yuan"] / nx["ag_gang_total"] / 1e4)
+    assert ningxia["suspects_per_gang"]["ratio_value"] == pytest.approx(nx["ag_suspects"] / nx["ag_gang_total"])
+    yn = PUBLISHED[(YUNNAN, 2018, 2020)]
     yunnan = {r["ratio"]: r for r in run_query("anti_gang_ratios", region=YUNNAN, first_year=2018,
                                                  last_year=2020).iter_rows(named=True)}
-    assert yunnan["disciplined_per_umbrella_case"]["ratio_value"] == pytest.approx(3689 / 4026)
-    assert yunnan["black_org_share"]["ratio_value"] == pytest.approx(100 * 166 / (166 + 296 + 508))
+    assert yunnan["disciplined_per_umbrella_case"]["ratio_value"] == pytest.approx(
+        yn["ag_disciplined"] / yn["ag_umbrella_cases"])
+    assert yunnan["black_org_share"]["ratio_value"] == pytest.approx(
+        100 * YN_BLACK / (YN_BLACK + YN_EVIL_GROUP + YN_EVIL_GANG))
     assert yunnan["disciplined_per_umbrella_case"]["numerator_name_zh"] == "党纪政务处分"
 
 
@@ -136,7 +149,7 @@ def test_ratio_quote_says_what_the_warehouse_lacks(run_query):
     df = run_query("anti_gang_ratio_quotes", region=NINGXIA)
     assert df.height == 1
     row = df.row(0, named=True)
-    assert "1.62倍" in row["quote"] and row["published_value"] == 1.62
+    assert "1.62倍" in row["quote"] and row["published_value"] == published("ningxia_024")
     assert row["base_indicator"] == "ag_black_org" and row["prior_years"] == 10
     assert (row["need_first_year"], row["need_last_year"]) == (2008, 2017)
     assert row["data_first_year"] == 2018 and row["prior_years_held"] == 0

@@ -4,6 +4,8 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
+from conftest import published
+
 COUNTS = ["grids", "comprehensive_grids", "dedicated_grids", "workers", "workers_fulltime", "workers_parttime",
           "grids_without_worker", "centers_prefecture", "centers_county", "centers_township", "centers_village",
           "onestop_centers", "police_rooms", "justice_offices", "tribunals", "counties", "counties_with_center",
@@ -18,27 +20,27 @@ def place(run_query, code: str, year: int = 2022) -> dict:
     return df.row(0, named=True)
 
 
-@pytest.mark.parametrize("code, column, published", [
-    ("530000", "grids", 392000),                 # 共划分网格39.2万个
-    ("530000", "workers", 567000),               # 配备专(兼)职网格员56.7万人
-    ("530000", "center_township_coverage", 100),  # 三级综治中心建设达100%
-    ("640000", "workers", 31620),                # 配备网格员31620名
-    ("640000", "centers_township", 239),         # 建成乡镇综治中心239个
-    ("640000", "tribunals", 34),
-    ("640000", "police_rooms", 2388),
-    ("640000", "justice_offices", 128),
-    ("640000", "onestop_centers", 221),
-    ("630100", "comprehensive_grids", 3138),     # 西宁 3138个综合网格
-    ("630100", "dedicated_grids", 468),          # 468个专属网格
-    ("532900", "centers_county", 12),            # 大理 12县(市)、112个乡镇、1157个村
-    ("532900", "centers_township", 112),
-    ("532900", "centers_village", 1157),
-    ("410900", "centers_township", 96),          # 濮阳
-    ("410900", "centers_village", 3162),
-    ("450900", "onestop_coverage", 100),         # 玉林 市县两级100%覆盖
+@pytest.mark.parametrize("code, column, figure_id", [
+    ("530000", "grids", "yunnan_027"),  # 共划分网格39.2万个
+    ("530000", "workers", "yunnan_028"),  # 配备专(兼)职网格员56.7万人
+    ("530000", "center_township_coverage", "yunnan_026"),  # 三级综治中心建设达100%
+    ("640000", "workers", "ningxia_012"),  # 配备网格员31620名
+    ("640000", "centers_township", "ningxia_007"),  # 建成乡镇综治中心239个
+    ("640000", "tribunals", "ningxia_008"),
+    ("640000", "police_rooms", "ningxia_009"),
+    ("640000", "justice_offices", "ningxia_010"),
+    ("640000", "onestop_centers", "ningxia_011"),
+    ("630100", "comprehensive_grids", "qinghai_002"),  # 西宁 3138个综合网格
+    ("630100", "dedicated_grids", "qinghai_003"),  # 468个专属网格
+    ("532900", "centers_county", "dali_027"),  # 大理 12县(市)、112个乡镇、1157个村
+    ("532900", "centers_township", "dali_028"),
+    ("532900", "centers_village", "dali_029"),
+    ("410900", "centers_township", "puyang_019"),  # 濮阳
+    ("410900", "centers_village", "puyang_020"),
+    ("450900", "onestop_coverage", "yulin_037"),  # 玉林 市县两级100%覆盖
 ])
-def test_place_reproduces_published_figure(run_query, code, column, published):
-    assert place(run_query, code)[column] == published
+def test_place_reproduces_published_figure(run_query, code, column, figure_id):
+    assert place(run_query, code)[column] == published(figure_id)
 
 
 def test_same_definitions_as_reconciliation(run_query):
@@ -122,7 +124,8 @@ def test_facility_points_by_level(run_query):
     pts = run_query("grid_facility_points", region="532900", year=2022, max_level_rank=4)
     counts = pts.filter(pl.col("facility_type") == "center").group_by("admin_level").len()
     by_level = dict(zip(counts["admin_level"], counts["len"]))
-    assert by_level == {"prefecture": 1, "county": 12, "township": 112, "village": 1157}
+    assert by_level == {"prefecture": 1, "county": published("dali_027"),
+                        "township": published("dali_028"), "village": published("dali_029")}
     assert pts.filter(pl.col("facility_type") == "police_room").height == whole["police_rooms"]
     upper = run_query("grid_facility_points", region="532900", year=2022, max_level_rank=2)
     assert set(upper["admin_level"].unique()) == {"prefecture", "county"}
@@ -141,7 +144,9 @@ def test_grids_without_worker_largest_first(run_query):
 def test_published_figures_of_exactly_the_place(run_query):
     ningxia = run_query("grid_published", region="640000", year=2022)
     assert dict(zip(ningxia["indicator"], ningxia["value"])) == {
-        "center_township_count": 239, "people_tribunal_count": 34, "police_room_count": 2388,
-        "justice_office_count": 128, "onestop_center_count": 221, "grid_worker_count": 31620}
+        code: published(fid) for code, fid in [
+            ("center_township_count", "ningxia_007"), ("people_tribunal_count", "ningxia_008"),
+            ("police_room_count", "ningxia_009"), ("justice_office_count", "ningxia_010"),
+            ("onestop_center_count", "ningxia_011"), ("grid_worker_count", "ningxia_012")]}
     assert run_query("grid_published", region="640000", year=2021).height == 0
     assert run_query("grid_published", region="", year=2022).height == 0

@@ -42,6 +42,13 @@ def test_pages_render_with_partial_reports(imported, page, region):
         at.query_params[k] = v
     at.switch_page(str(ROOT / f"pages/{page}.py")).run()
     assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    # "render" means the page drew its figures: a blank reported figure reads —, never nan, None or a bare 0
+    shown = [m.value for m in at.metric]
+    if page == "screen":  # the wall draws its cards as HTML
+        shown = [str(h.proto.body) for h in at.get("html") if 'class="kpis' in str(h.proto.body)]
+    assert page == "data" or shown, "the page drew no figure"
+    assert not [v for v in shown if v in ("", "0") or "nan" in v or "None" in v], shown
 
 
 def test_overview_shows_the_reported_figures_and_dashes_for_the_blank_ones(imported):

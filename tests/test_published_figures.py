@@ -3,7 +3,6 @@
 import csv
 import datetime as dt
 import math
-import os
 import re
 from collections import Counter
 from pathlib import Path
@@ -13,7 +12,8 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 FIGURES = REPO / "data" / "published" / "figures.csv"
 CATALOG = REPO / "data" / "reference" / "indicators.csv"
-SEED_DIR = Path(os.environ.get("PINGAN_SEED_DIR", REPO.parent / "shared" / "seeds"))
+# The seed document lives in the repository (data/seeds/README.md) so that every clone can check the quotes.
+SEED_DIR = REPO / "data" / "seeds"
 
 COLUMNS = [
     "figure_id", "article", "region_code", "region_name", "indicator", "value", "unit", "qualifier",

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT
+from conftest import ROOT, published
 
 PAGE = str(ROOT / "pages/satisfaction.py")
 
@@ -60,8 +60,8 @@ def test_dali_2021_four_published_indices(warehouse_built):
     m = metrics(at)
     assert m["社会治安环境满意率"] == "99.24%"
     assert m["政法队伍执法满意率"] == "96.37%"
-    assert round(float(m["群众安全感"].rstrip("%"))) == 96
-    assert round(float(m["扫黑除恶满意率"].rstrip("%")), 1) == 99.2
+    assert round(float(m["群众安全感"].rstrip("%"))) == published("dali_002")
+    assert round(float(m["扫黑除恶满意率"].rstrip("%")), 1) == published("dali_004")
     text = captions(at)
     for quote_part in ("社会治安环境满意率达99.24%", "安全感满意度达96%", "执法满意率达96.37%", "扫黑除恶斗争满意率达99.2%"):
         assert quote_part in text, quote_part
@@ -93,9 +93,9 @@ def test_yunnan_2021_three_indices_and_dali_marked_published(warehouse_built):
     text = captions(at)
     assert "法治建设综合满意率达97.6%" in text and "人民群众安全感满意度达95.86%" in text
     spec = charts(at)["rank"]
-    published = [tr for tr in spec["data"] if tr.get("name") == "公开值"]
-    assert published and arr(published[0]["x"]) == [96.0]  # 大理州's published 安全感 beside its dot
-    assert published[0]["y"][0].startswith("大理州")
+    marks = [tr for tr in spec["data"] if tr.get("name") == "公开值"]
+    assert marks and arr(marks[0]["x"]) == [published("dali_002")]  # 大理州's published 安全感 beside its dot
+    assert marks[0]["y"][0].startswith("大理州")
     assert len([y for tr in spec["data"] if tr.get("error_x") for y in tr["y"]]) == 16
     last_year = [tr for tr in spec["data"] if tr.get("name") == "2020年值"]
     assert last_year and len(arr(last_year[0]["x"])) == 16  # every prefecture was surveyed in 2020 too

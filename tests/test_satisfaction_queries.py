@@ -4,6 +4,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
+from conftest import published
 from pingan import stats
 
 
@@ -11,19 +12,20 @@ def rates(df: pl.DataFrame, year: int) -> dict[str, float]:
     return dict(df.filter(pl.col("year") == year).select("indicator", "rate_pct").iter_rows())
 
 
-@pytest.mark.parametrize("region, published", [
+@pytest.mark.parametrize("region, figures", [
     # 大理州 2021: 社会治安环境 99.24%, 安全感 96%, 执法 96.37%, 扫黑除恶 99.2%
-    ("532900", {"sat_public_order": (99.24, 2), "sat_public_safety": (96, 0),
-                "sat_law_enforcement": (96.37, 2), "sat_antigang": (99.2, 1)}),
+    ("532900", {"sat_public_order": ("dali_001", 2), "sat_public_safety": ("dali_002", 0),
+                "sat_law_enforcement": ("dali_003", 2), "sat_antigang": ("dali_004", 1)}),
     # 云南 2021: 法治建设 97.6%, 执法 95.92%, 安全感 95.86%
-    ("530000", {"sat_rule_of_law": (97.6, 1), "sat_law_enforcement": (95.92, 2), "sat_public_safety": (95.86, 2)}),
+    ("530000", {"sat_rule_of_law": ("yunnan_001", 1), "sat_law_enforcement": ("yunnan_002", 2),
+                "sat_public_safety": ("yunnan_003", 2)}),
     # 宁夏 2021: 扫黑除恶斗争成效群众满意度 97.37%
-    ("640000", {"sat_antigang": (97.37, 2)}),
+    ("640000", {"sat_antigang": ("ningxia_018", 2)}),
 ])
-def test_region_trend_reproduces_published_2021(run_query, region, published):
+def test_region_trend_reproduces_published_2021(run_query, region, figures):
     got = rates(run_query("satisfaction_region_trend", region=region), 2021)
-    for code, (value, decimals) in published.items():
-        assert round(got[code], decimals) == value, code
+    for code, (figure_id, decimals) in figures.items():
+        assert round(got[code], decimals) == published(figure_id), code
 
 
 def test_region_trend_is_sample_weighted_with_counts(run_query):
@@ -40,10 +42,11 @@ def test_region_trend_is_sample_weighted_with_counts(run_query):
 def test_ningxia_safety_twelve_years_at_90(run_query):
     df = run_query("satisfaction_region_trend", region="640000").filter(pl.col("indicator") == "sat_public_safety")
     by_year = dict(df.select("year", "rate_pct").iter_rows())
-    assert min(by_year[y] for y in range(2010, 2022)) >= 90
-    assert stats.streak(by_year, 90, 2021) == (12, 2010)
+    floor = published("ningxia_002")  # 安全感 90%以上, 2010-2021
+    assert min(by_year[y] for y in range(2010, 2022)) >= floor
+    assert stats.streak(by_year, floor, 2021) == (12, 2010)
     # 2022 continues the run exactly when the 2022 survey is at 90% or more
-    assert stats.streak(by_year, 90, 2022) == ((13, 2010) if by_year[2022] >= 90 else (0, None))
+    assert stats.streak(by_year, floor, 2022) == ((13, 2010) if by_year[2022] >= floor else (0, None))
 
 
 def test_subregions_add_up_to_the_parent(run_query):
@@ -56,7 +59,7 @@ def test_subregions_add_up_to_the_parent(run_query):
     assert (joined["positive"] == joined["positive_parent"]).all()
     assert (joined["sample_size"] == joined["sample_size_parent"]).all()
     dali = subs.filter((pl.col("code") == "532900") & (pl.col("indicator") == "sat_public_order")).row(0, named=True)
-    assert round(dali["rate_pct"], 2) == 99.24
+    assert round(dali["rate_pct"], 2) == published("dali_001")
     assert dali["short_name"] == "大理州"
 
 
@@ -97,7 +100,7 @@ def test_published_figures_beside_warehouse(run_query):
     assert set(calibrated["figure_id"]) == {"yunnan_001", "yunnan_002", "yunnan_003", "dali_001", "dali_002",
                                             "dali_003", "dali_004"}
     streak = run_query("satisfaction_published", region="640000").filter(pl.col("years") > 1).row(0, named=True)
-    assert (streak["indicator"], streak["value"], streak["qualifier"]) == ("sat_public_safety", 90.0, "以上")
+    assert (streak["indicator"], streak["value"], streak["qualifier"]) == ("sat_public_safety", published("ningxia_002"), "以上")
     assert (streak["start_year"], streak["end_year"], streak["years"]) == (2010, 2021, 12)
     assert "连续12年保持在90%以上" in streak["quote"]
     assert streak["matches"] is True

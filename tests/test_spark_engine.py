@@ -13,7 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
-from pingan import config, queries, spark_engine, warehouse
+from pingan import config, export, queries, spark_engine, warehouse
 
 # Realistic values for every parameter name any query uses. A new parameter needs a line here: the test of a
 # query with an unknown parameter fails and says which.
@@ -121,14 +121,15 @@ def test_spark_same_rows_other_branches(name, overrides, spark_ready):
     assert_same_rows(duck, spark_engine.run(q, params), name)
 
 
-def test_spark_session_is_local_and_quiet(spark_ready):
+def test_spark_session_is_local_and_quiet(spark_ready, monkeypatch):
     spark = spark_engine.session()
     assert spark.sparkContext.master == "local[2]"
     assert spark.conf.get("spark.ui.enabled") == "false"
     assert spark.conf.get("spark.sql.shuffle.partitions") == "2"
     assert spark_ready["data"].startswith(str(config.state_dir() / "spark"))
     # the export of the current snapshot is reused, not made again
-    assert spark_engine.data_folder() == spark_engine.data_folder()
+    monkeypatch.setattr(export, "export_parquet", lambda folder: pytest.fail(f"exported again into {folder}"))
+    assert str(spark_engine.data_folder()) == spark_ready["data"]
     # partition columns are typed from the manifest, not guessed from folder names (640000 is text)
     types = dict(spark.table("dispute_case").dtypes)
     assert types["province_code"] == "string" and "year" not in types
