@@ -1,7 +1,6 @@
 """The frame every page shares: the scope filter kept in the URL, headers, badges and exports."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 import polars as pl
@@ -9,34 +8,9 @@ import streamlit as st
 
 from . import auth, periods, queries, safe, stamped
 from .i18n import t
+from .scope import LEVEL_CHILD, Scope  # noqa: F401  (pages and tests use frame.Scope)
 
-LEVEL_CHILD = {"all": "province", "province": "prefecture", "prefecture": "county", "county": None}
 _URL_KEYS = ("region", "from", "to", "lang")
-
-
-@dataclass(frozen=True)
-class Scope:
-    region: str            # six-digit code, '' = everything in scope
-    name: str              # what to call it in a title
-    level: str             # all | province | prefecture | county
-    period: periods.Period
-    lang: str
-    first_year: int
-    last_year: int
-    province: str
-    prefecture: str
-    county: str
-
-    @property
-    def child_level(self) -> str | None:
-        return LEVEL_CHILD[self.level]
-
-    @property
-    def year(self) -> int:
-        return self.period.end.year
-
-    def params(self) -> dict:
-        return {"region": self.region, "start": self.period.start, "end": self.period.end}
 
 
 def lang() -> str:

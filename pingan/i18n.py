@@ -1,4 +1,9 @@
-"""UI text in Chinese first, with an English toggle (`?lang=en`)."""
+"""UI text in Chinese first, with an English toggle (`?lang=en`): the one mechanism every page and chart uses.
+
+A page or chart keeps its own strings in a `Texts` table, key → (zh, en); `Texts.__call__(key, lang, **kw)`
+picks the language and fills the placeholders. Shared strings live in `TEXT` below (`t(key, lang)`). Pages bind
+a table to the session's language with `pingan.ui.texts(table)`; view models and charts take `lang` explicitly.
+"""
 from __future__ import annotations
 
 TEXT: dict[str, tuple[str, str]] = {
@@ -50,3 +55,23 @@ def t(key: str, lang: str = "zh", **kw) -> str:
 
 def name(row: dict, lang: str, zh_key: str = "name_zh", en_key: str = "name_en") -> str:
     return row.get(en_key) if lang == "en" and row.get(en_key) else row.get(zh_key)
+
+
+class Texts(dict):
+    """One page's or chart's strings: key → (zh, en). `table(key, lang, **kw)` gives the text in `lang`."""
+
+    def __call__(self, key: str, lang: str = "zh", **kw) -> str:
+        zh, en = self[key]
+        text = en if lang == "en" else zh
+        return text.format(**kw) if kw else text
+
+    def both(self, key: str, **kw) -> tuple[str, str]:
+        return self(key, "zh", **kw), self(key, "en", **kw)
+
+
+def pick(zh: str, en: str, lang: str) -> str:
+    """For a text built at run time from data (a region's two names); fixed texts belong in a Texts table."""
+    return en if lang == "en" else zh
+
+
+TEXT = Texts(TEXT)

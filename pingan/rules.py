@@ -58,3 +58,14 @@ def figure_matches(warehouse_value, value: float, qualifier: str, decimals: int)
 # The backlog: a dispute case still open more than this many days after acceptance is "受理超过90天". The snapshot
 # carries it as table backlog_rule (pingan/rollups.py), which the queries join; the rollups split cases at it.
 BACKLOG_OVER_DAYS = 90
+
+
+def comparable(now_has_demo, before_has_demo) -> bool:
+    """Whether a change between two periods may be shown: both demo data or both imported (no demo rows).
+
+    A change from generated demo figures to a county's imported report (or back) measures the switch of source,
+    not the place; pages then show both values and no change. A period without data (None) compares with nothing
+    to mix, so it does not make the pair incomparable."""
+    if now_has_demo is None or before_has_demo is None:
+        return True
+    return bool(now_has_demo) == bool(before_has_demo)

@@ -359,7 +359,7 @@ def test_every_recorded_action_has_a_chinese_name():
     from conftest import ROOT
 
     found = set()
-    for path in [ROOT / "app.py", *ROOT.glob("pages/*.py"), *ROOT.glob("pingan/*.py")]:
+    for path in [ROOT / "app.py", *ROOT.glob("pages/*.py"), *ROOT.glob("pingan/**/*.py")]:
         text = path.read_text(encoding="utf-8")
         found |= set(re.findall(r"""record\([^,()]+(?:\([^()]*\))?, *"([a-z_]+)\"""", text))
         found |= {f"account_{c}" for c in ("disable", "enable")} if "account_{args.cmd}" in text else set()
