@@ -195,7 +195,7 @@ def scope_filter() -> Scope:
 
 
 def period_label(p: periods.Period, lang_: str) -> str:
-    return periods.label_zh(p) if lang_ == "zh" else periods.label_en(p)
+    return periods.label(p, lang_)
 
 
 def header(title: str, scope: Scope, has_demo: bool) -> None:

@@ -110,3 +110,8 @@ def to_token(p: Period) -> tuple[str, str]:
         return f"{d.year}" if d.month == 12 else f"{d.year}-{d.month:02d}"
 
     return tok_start(p.start), tok_end(p.end)
+
+
+def label(p: Period, lang: str) -> str:
+    """How a period is written in `lang`: 2022年, 2022年1—6月 … or 2022, Jan–Jun 2022 …"""
+    return label_zh(p) if lang == "zh" else label_en(p)
