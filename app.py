@@ -82,7 +82,7 @@ else:
 
     def _login_form(lang: str) -> None:
         st.title("平安驾驶舱")
-        st.caption("请登录。账户由管理员开通;连续 5 次输错密码将锁定 15 分钟。")
+        st.caption(f"请登录。账户由管理员开通;{auth.lockout_rule()}。")
         with st.form("login"):
             user = st.text_input("用户名", key="login_user")
             password = st.text_input("密码", type="password", key="login_password")

@@ -43,6 +43,11 @@ ROLES: dict[str, frozenset[str]] = {
 ROLE_NAMES = {"leader": "领导", "analyst": "分析员", "admin": "管理员", "screen": "大屏"}
 MAX_FAILURES = 5
 LOCK_SECONDS = 15 * 60
+
+
+def lockout_rule() -> str:
+    """The lock-out rule as users are told it (login form, the lock-out message): formatted from the limits."""
+    return f"连续 {MAX_FAILURES} 次输错密码将锁定 {LOCK_SECONDS // 60} 分钟"
 IDLE_SECONDS = 30 * 60
 MAX_SESSION_SECONDS = 12 * 3600
 _NAME = re.compile(r"^[A-Za-z0-9_.\-\u4e00-\u9fff]{2,32}$")

@@ -18,6 +18,7 @@ from datetime import date
 import numpy as np
 import polars as pl
 
+from . import reference
 from .calibrate import CalibrationError, allocate, calibrate, count_for_rate
 from .demo_geo import PointSampler
 from .demo_targets import Target, region_mask
@@ -501,16 +502,18 @@ def categories_days_factor(categories: pl.DataFrame, cat: np.ndarray) -> np.ndar
 ANTIGANG_BASE = ("ag_black_org", "ag_evil_group", "ag_evil_gang", "ag_criminal_cases", "ag_suspects",
                  "ag_fugitives", "ag_assets_yuan", "ag_umbrella_cases", "ag_umbrella_people", "ag_disciplined",
                  "ag_transferred", "ag_weak_party_orgs")
-ANTIGANG_PARTS = {"ag_evil_group_gang": ("ag_evil_group", "ag_evil_gang"),
-                  "ag_gang_total": ("ag_black_org", "ag_evil_group", "ag_evil_gang")}
-SPECIAL_YEARS = (2018, 2019, 2020)
+# the published sums (集团和团伙, 团伙合计) and their parts: data/reference/indicator_parts.csv
+ANTIGANG_PARTS = reference.parts_of("sum", domain="anti_gang")
+# the campaign's phases are data/reference/campaign_phases.csv; how the generator spreads the special campaign's
+# work over its years is its own choice (keyed by the campaign's years, checked at import)
 _SPECIAL_YEAR_W = {2018: 0.35, 2019: 0.40, 2020: 0.25}
+assert set(_SPECIAL_YEAR_W) == set(range(reference.campaign_years("special")[0],
+                                         reference.campaign_years("special")[1] + 1)), "campaign_phases.csv changed"
 _ROUTINE_FACTOR = 0.2      # a routine year's intensity against a special-campaign year
 _UMBRELLA_PEOPLE_PER_CASE = 2.1
 
 
-def phase_of(year: int) -> str:
-    return "special" if year in SPECIAL_YEARS else "routine"
+phase_of = reference.phase_of
 
 
 def antigang_rates(targets: list[Target], regions: pl.DataFrame) -> dict[str, float]:
@@ -536,7 +539,7 @@ def antigang_rates(targets: list[Target], regions: pl.DataFrame) -> dict[str, fl
 
 def antigang_rows(rng, counties: pl.DataFrame, scale: Scale, targets: list[Target],
                   rates: dict[str, float]) -> pl.DataFrame:
-    years = [y for y in range(max(2018, scale.first_year), scale.last_year + 1)]
+    years = [y for y in range(max(reference.campaign_years("special")[0], scale.first_year), scale.last_year + 1)]
     n, ny, ni = counties.height, len(years), len(ANTIGANG_BASE)
     pop = counties["population"].to_numpy().astype(np.float64)
     intensity = np.array([_SPECIAL_YEAR_W.get(y, 0.0) * 3 if phase_of(y) == "special" else _ROUTINE_FACTOR

@@ -42,6 +42,55 @@ def indicators() -> pl.DataFrame:
     return pl.read_csv(config.REFERENCE_DIR / "indicators.csv", schema_overrides={"target": pl.Float64})
 
 
+@lru_cache(maxsize=1)
+def indicator_parts() -> pl.DataFrame:
+    """Which indicator is made of which parts (data/reference/indicator_parts.csv), in file order.
+
+    rule `sum`: the total is the sum of its parts; `at_least`: the parts are some of what the total counts."""
+    return pl.read_csv(config.REFERENCE_DIR / "indicator_parts.csv")
+
+
+def parts_of(rule: str = "sum", domain: str | None = None) -> dict[str, tuple[str, ...]]:
+    """total -> its parts (in file order) under one rule of indicator_parts.csv, of one domain's totals or all."""
+    rows = indicator_parts().filter(pl.col("rule") == rule)
+    if domain is not None:
+        rows = rows.filter(pl.col("total").is_in(indicators().filter(pl.col("domain") == domain)["code"].implode()))
+    out: dict[str, tuple[str, ...]] = {}
+    for total, part in rows.select("total", "part").iter_rows():
+        out[total] = out.get(total, ()) + (part,)
+    return out
+
+
+@lru_cache(maxsize=1)
+def campaign_phases() -> pl.DataFrame:
+    """The 扫黑除恶 phases (data/reference/campaign_phases.csv); the phase without years holds every other year."""
+    return pl.read_csv(config.REFERENCE_DIR / "campaign_phases.csv",
+                       schema_overrides={"first_year": pl.Int32, "last_year": pl.Int32})
+
+
+def phase_of(year: int) -> str:
+    """The campaign phase of a year (the one whose years hold it, else the phase without years)."""
+    default = None
+    for phase, first, last in campaign_phases().select("phase", "first_year", "last_year").iter_rows():
+        if first is None:
+            default = phase
+        elif first <= year <= last:
+            return phase
+    return default
+
+
+def campaign_years(phase: str) -> tuple[int, int]:
+    """First and last year of a phase with years (the special campaign: 2018, 2020)."""
+    row = campaign_phases().filter(pl.col("phase") == phase).row(0, named=True)
+    return row["first_year"], row["last_year"]
+
+
+@lru_cache(maxsize=1)
+def place_levels() -> pl.DataFrame:
+    """Rank of each level of place (data/reference/place_levels.csv): 0 all of China … 3 county, 4, 5 below."""
+    return pl.read_csv(config.REFERENCE_DIR / "place_levels.csv", schema_overrides={"rank": pl.Int8})
+
+
 def categories() -> pl.DataFrame:
     return pl.read_csv(config.REFERENCE_DIR / "dispute_categories.csv")
 

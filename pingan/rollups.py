@@ -13,11 +13,23 @@ one month of that year, keeps showing the records (demo rows, labelled). Every d
     is_report                     the row is an imported report (region_code is the report's region)
     cover_start, cover_end        the period of the narrowest report that covers the row (a record row, or a report
                                   nested in a wider one: a county's month inside its prefecture's year); null: none
-    cover_rank                    that report region's level: 1 province, 2 prefecture, 3 county
+    cover_rank                    that report region's place rank (table place_level: 1 province, 2 prefecture,
+                                  3 county)
+    counts_from_rank              the rule in one column: cover_rank + 1, or 0 without a cover. A row counts in a
+                                  place of rank R (table place_rank: 0 all of China … 3 county) when
+                                  counts_from_rank <= R, i.e. the place is narrower than the report covering it
 
-and a query's bucket [S, E] at place rank R (0 for all of China) counts a row (report rows only when
-`month >= S and month_end <= E`) unless `cover_rank >= R and cover_start >= S and cover_end <= E`. Reports of
-one domain must nest or be disjoint (the importer refuses partial overlaps), so the narrowest cover decides.
+So every query writes the precedence the same way: yearly facts (one bucket per year)
+
+    t.counts_from_rank <= p.rank
+
+and the monthly dispute rollup, whose buckets [S, E] are any run of months (a report only speaks for a bucket that
+wholly contains its period)
+
+    m.month >= S and m.month_end <= E and (m.counts_from_rank <= p.rank or m.cover_start < S or m.cover_end > E)
+
+with p the row of place_rank for the query's place (or of place_level for its sub-regions' level). Reports of one
+domain must nest or be disjoint (the importer refuses partial overlaps), so the narrowest cover decides.
 """
 from __future__ import annotations
 
@@ -25,12 +37,25 @@ import time
 
 import duckdb
 
-from . import rules
+from . import reference, rules
 
 DISPUTE_STAGES = ("dispute_identified", "dispute_accepted", "dispute_mediated", "dispute_resolved",
                   "dispute_followed_up")
 
-RANK_SQL = "case r.level when 'province' then 1 when 'prefecture' then 2 else 3 end"
+# Reference rules the queries join (data/reference/*.csv), written with every snapshot so that one written before
+# them is upgraded like any derived table (see `missing`).
+RULE_FRAMES = {"place_level": reference.place_levels, "indicator_part": reference.indicator_parts,
+               "campaign_phase": reference.campaign_phases}
+
+# The rank of every place a query can ask about, '' (all of China) included: queries join it instead of ranking
+# levels themselves.
+PLACE_RANK = """
+create or replace table place_rank as
+select '' as code, rank from place_level where level = 'nation'
+union all
+select r.code, k.rank from region as r join place_level as k on k.level = r.level
+order by code
+"""
 
 # One row per county, month and category from the case records (2.0 M rows at national scale, from 96 M cases),
 # plus one row per imported dispute report; every funnel count a page asks for.
@@ -59,7 +84,7 @@ report as (  -- imported stage figures, one row per region and period
         case when r.level <> 'province' then r.prefecture_code end as prefecture_code,
         case when r.level = 'county' then r.code end as county_code,
         r.code as region_code,
-        {RANK_SQL} as rank,
+        k.rank,
         o.period_start,
         o.period_end,
         cast(max(o.value) filter (where o.indicator = 'dispute_identified') as bigint) as identified,
@@ -69,6 +94,7 @@ report as (  -- imported stage figures, one row per region and period
         cast(max(o.value) filter (where o.indicator = 'dispute_followed_up') as bigint) as followed_up,
     from observation as o
     join region as r on r.code = o.region_code
+    join place_level as k on k.level = r.level
     where o.source like 'import:%'
         and o.indicator in {DISPUTE_STAGES}
     group by all
@@ -114,13 +140,14 @@ select
     v.cover_start,
     v.cover_end,
     v.cover_rank,
+    cast(coalesce(v.cover_rank + 1, 0) as tinyint) as counts_from_rank,
 from records as d
 left join cover as v on v.county_code = d.county_code and v.month = d.month
 union all
 select
     p.province_code, p.prefecture_code, p.county_code, p.region_code,
     p.period_start, p.period_end, null, p.identified, p.accepted, p.mediated, p.resolved, p.followed_up, null, 0,
-    true, c.cover_start, c.cover_end, c.cover_rank,
+    true, c.cover_start, c.cover_end, c.cover_rank, cast(coalesce(c.cover_rank + 1, 0) as tinyint),
 from report as p
 left join report_cover as c using (region_code, period_start, period_end)
 order by province_code, prefecture_code, county_code, month, category
@@ -216,10 +243,11 @@ report as (  -- one row per region and year, one column per reported indicator
         case when r.level <> 'province' then r.prefecture_code end as prefecture_code,
         case when r.level = 'county' then r.code end as county_code,
         r.code as region_code,
-        {RANK_SQL} as rank,
+        k.rank,
         l.year,{pivot}
     from latest as l
     join region as r on r.code = l.region_code
+    join place_level as k on k.level = r.level
     group by all
 ),
 report_rows as (
@@ -246,18 +274,40 @@ select
     {listed}, d.{demo},
     false as is_report,
     v.cover_rank,
+    cast(coalesce(v.cover_rank + 1, 0) as tinyint) as counts_from_rank,
 from records as d
 left join cover as v using (county_code, year)
 union all
 select
     p.province_code, p.prefecture_code, p.county_code, p.region_code, p.year,
     {listed_report}, 0,
-    true, c.cover_rank,
+    true, c.cover_rank, cast(coalesce(c.cover_rank + 1, 0) as tinyint),
 from report_rows as p
 left join report_cover as c using (region_code, year)
 order by province_code, prefecture_code, county_code, year
 """
 
+
+def _total_or_parts(total: str, names: dict[str, str]) -> str:
+    """A report's total, or the sum of its parts (table indicator_part) when it leaves the total blank."""
+    parts = reference.parts_of("sum")[total]
+    return f"coalesce({names[total]}, {' + '.join(names[p] for p in parts)})"
+
+
+def _beyond_parts(total: str, names: dict[str, str]) -> str:
+    """What a total counts beyond its listed parts (rule at_least: the centres above county level)."""
+    parts = reference.parts_of("at_least")[total]
+    return " - ".join([names[total], *(names[p] for p in parts)])
+
+
+_GRID_REPORTED = {"grid_count": "grid_count", "grid_comprehensive_count": "comprehensive_grids",
+                  "grid_dedicated_count": "dedicated_grids", "grid_worker_count": "worker_count",
+                  "grid_worker_fulltime": "workers_fulltime", "grid_worker_parttime": "workers_parttime",
+                  "grid_without_worker_share": "without_worker_share"}
+_FACILITY_REPORTED = {"center_count": "center_count", "center_county_count": "centers_county",
+                      "center_township_count": "centers_township", "center_village_count": "centers_village",
+                      "onestop_center_count": "onestop_centers", "police_room_count": "police_rooms",
+                      "justice_office_count": "justice_offices", "people_tribunal_count": "tribunals"}
 
 # Grid stock per county as of the end of each year (from the grids' establishment years), plus imported grid
 # reports: a report's stock counts for the year its period ends in (the latest report of that year).
@@ -274,19 +324,16 @@ GRID_YEAR = _stock_by_year(
         "grid_residents": "sum(residents)",  # reports do not give it
     },
     demo="demo_grids",
-    indicators={"grid_count": "grid_count", "grid_comprehensive_count": "comprehensive_grids",
-                "grid_dedicated_count": "dedicated_grids", "grid_worker_count": "worker_count",
-                "grid_worker_fulltime": "workers_fulltime", "grid_worker_parttime": "workers_parttime",
-                "grid_without_worker_share": "without_worker_share"},
+    indicators=_GRID_REPORTED,
     from_report={
-        "grids": "coalesce(grid_count, comprehensive_grids + dedicated_grids)",
+        "grids": _total_or_parts("grid_count", _GRID_REPORTED),
         "comprehensive_grids": "comprehensive_grids",
         "dedicated_grids": "dedicated_grids",
-        "workers": "coalesce(worker_count, workers_fulltime + workers_parttime)",
+        "workers": _total_or_parts("grid_worker_count", _GRID_REPORTED),
         "workers_fulltime": "workers_fulltime",
         "workers_parttime": "workers_parttime",
         "grids_without_worker":
-            "round(without_worker_share * coalesce(grid_count, comprehensive_grids + dedicated_grids) / 100.0)",
+            f"round(without_worker_share * {_total_or_parts('grid_count', _GRID_REPORTED)} / 100.0)",
     })
 
 # Facility stock likewise: the counts the grid page shows. Coverage and standardisation stay with the facility
@@ -304,13 +351,10 @@ FACILITY_YEAR = _stock_by_year(
         "tribunals": "count(*) filter (where facility_type = 'tribunal')",
     },
     demo="demo_facilities",
-    indicators={"center_count": "center_count", "center_county_count": "centers_county",
-                "center_township_count": "centers_township", "center_village_count": "centers_village",
-                "onestop_center_count": "onestop_centers", "police_room_count": "police_rooms",
-                "justice_office_count": "justice_offices", "people_tribunal_count": "tribunals"},
+    indicators=_FACILITY_REPORTED,
     from_report={
         # the prefecture-level centres are what the total leaves after the levels below it
-        "centers_prefecture": "center_count - centers_county - centers_township - centers_village",
+        "centers_prefecture": _beyond_parts("center_count", _FACILITY_REPORTED),
         **{c: c for c in ("centers_county", "centers_township", "centers_village", "onestop_centers",
                           "police_rooms", "justice_offices", "tribunals")},
     })
@@ -395,6 +439,7 @@ ANNUAL_COLUMNS = """
 alter table {t} add column if not exists region_code varchar;
 alter table {t} add column if not exists is_report boolean default false;
 alter table {t} add column if not exists cover_rank tinyint;
+alter table {t} add column if not exists counts_from_rank tinyint default 0;
 alter table {t} alter column county_code drop not null;
 alter table {t} alter column prefecture_code drop not null;
 delete from {t} where is_report;
@@ -402,15 +447,16 @@ update {t} set region_code = county_code, is_report = false where region_code is
 """
 
 ANNUAL_REPORTS = {
-    # base anti-gang tallies only: the sums (集团+团伙, 合计) are derived by the queries from their parts
-    "antigang_tally": f"""
+    # base anti-gang tallies only: the sums (集团+团伙, 合计: table indicator_part) are derived by the queries from
+    # their parts; the phase of a year is table campaign_phase's (the phase without years holds every other year)
+    "antigang_tally": """
 insert into antigang_tally by name
 select
     r.province_code,
     case when r.level <> 'province' then r.prefecture_code end as prefecture_code,
     case when r.level = 'county' then r.code end as county_code,
     year(o.period_start) as year,
-    case when year(o.period_start) in {{special_years}} then 'special' else 'routine' end as phase,
+    coalesce(c.phase, (select phase from campaign_phase where first_year is null)) as phase,
     o.indicator,
     cast(round(o.value) as bigint) as value,
     o.source,
@@ -419,14 +465,15 @@ select
 from observation as o
 join region as r on r.code = o.region_code
 join indicator as i on i.code = o.indicator
+left join campaign_phase as c on year(o.period_start) between c.first_year and c.last_year
 where o.source like 'import:%'
     and i.domain = 'anti_gang'
-    and o.indicator not in ('ag_evil_group_gang', 'ag_gang_total')
+    and o.indicator not in (select total from indicator_part where rule = 'sum')
     and o.period_start = make_date(year(o.period_start), 1, 1)
     and o.period_end = make_date(year(o.period_start), 12, 31)
 """,
     # a rate and its sample size: positive answers = rate × sample size, rounded
-    "survey_result": f"""
+    "survey_result": """
 insert into survey_result by name
 select
     r.province_code,
@@ -450,20 +497,21 @@ where o.source like 'import:%'
 }
 
 # The narrowest report of the same year and indicator at the row's region or above it (reports: strictly above).
-ANNUAL_COVER = f"""
-update {{t}} as t
-set cover_rank = c.rank
+ANNUAL_COVER = """
+update {t} as t
+set cover_rank = c.rank, counts_from_rank = c.rank + 1
 from (
-    select t.rowid as id, max({RANK_SQL}) as rank
-    from {{t}} as t
-    join {{t}} as p
+    select t.rowid as id, max(k.rank) as rank
+    from {t} as t
+    join {t} as p
         on p.is_report
         and p.year = t.year
         and p.indicator = t.indicator
         and p.region_code in (t.province_code, t.prefecture_code, t.county_code)
         and (not t.is_report or p.region_code <> t.region_code)
     join region as r on r.code = p.region_code
-    where exists (select 1 from {{t}} where is_report)
+    join place_level as k on k.level = r.level
+    where exists (select 1 from {t} where is_report)
     group by t.rowid
 ) as c
 where t.rowid = c.id
@@ -471,19 +519,26 @@ where t.rowid = c.id
 
 
 # Bump when a derived table's definition changes: snapshots written with another version are upgraded at start.
-VERSION = "9"  # 9: backlog_rule
+VERSION = "10"  # 10: rule tables (place_level, place_rank, indicator_part, campaign_phase), counts_from_rank
 
 
 def refresh(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
     """Rebuild every derived table in the snapshot `con` writes; returns seconds per table."""
-    from .demo import SPECIAL_YEARS
-
     took = {}
+    t0 = time.perf_counter()
+    for table, frame in RULE_FRAMES.items():
+        con.register("_rule", frame().to_arrow())
+        try:
+            con.execute(f"create or replace table {table} as select * from _rule")
+        finally:
+            con.unregister("_rule")
+    con.execute(PLACE_RANK)
+    took["rules"] = round(time.perf_counter() - t0, 2)
     for table, insert in ANNUAL_REPORTS.items():
         t0 = time.perf_counter()
         con.execute(ANNUAL_COLUMNS.format(t=table))
-        con.execute("update {t} set cover_rank = null where cover_rank is not null".format(t=table))
-        con.execute(insert.format(special_years=tuple(SPECIAL_YEARS)))
+        con.execute(f"update {table} set cover_rank = null, counts_from_rank = 0 where cover_rank is not null")
+        con.execute(insert)
         con.execute(ANNUAL_COVER.format(t=table))
         took[table] = round(time.perf_counter() - t0, 2)
     for name, sql in DERIVED.items():
@@ -498,8 +553,8 @@ def missing(con) -> list[str]:
     """Derived tables a snapshot lacks or holds in an older definition (one written before them)."""
     version = con.execute("select max(value) from build_info where key = 'derived_version'").fetchone()[0]
     if version != VERSION:
-        return list(ANNUAL_REPORTS) + list(DERIVED)
+        return list(RULE_FRAMES) + ["place_rank"] + list(ANNUAL_REPORTS) + list(DERIVED)
     have = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
     cols = {r[0] for r in con.execute("select table_name from information_schema.columns "
                                       "where column_name = 'cover_rank'").fetchall()}
-    return [name for name in DERIVED if name not in have] + [t for t in ANNUAL_REPORTS if t not in cols]
+    return [name for name in (*RULE_FRAMES, "place_rank", *DERIVED) if name not in have] + [t for t in ANNUAL_REPORTS if t not in cols]

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import polars as pl
 
-from . import config
+from . import config, reference
 
 TEMPLATE_DIR = config.DATA_DIR / "templates"
 
@@ -140,7 +140,7 @@ def indicator_column(row: dict) -> Column:
         definition += ";可写 3.5亿、35000万 或 350000000"
     elif kind == "count":
         definition += ";非负整数,可带千分位(1,234)或写作 1.2万"
-    if row["code"] in ("grid_count", "grid_worker_count", "ag_evil_group_gang", "ag_gang_total"):
+    if row["code"] in reference.parts_of("sum"):
         definition += ";可不填,填写时须等于分项之和"
     return Column(row["code"], f"{row['name_zh']}({unit})", kind, False, unit, definition,
                   _EXAMPLES.get(unit, "120"), (row["name_zh"], row["code"]) + INDICATOR_SYNONYMS.get(row["code"], ()))

@@ -1,23 +1,18 @@
 -- Each anti-gang tally of a place in the 专项斗争 and the 常态化 phase, as totals and yearly averages
 -- grain: one row per indicator (base indicators and the sums 集团+团伙, 黑+集团+团伙)
 -- params: $region (six-digit code or '' for everything)
-with place as (  -- 0 all of China, 1 province, 2 prefecture, 3 county: imported reports at this level or below count
-    select coalesce(max(case level when 'province' then 1 when 'prefecture' then 2 else 3 end), 0) as level_rank
-    from region
+with place as (  -- the place's rank (table place_rank): imported reports at this level or below count
+    select max(rank) as level_rank
+    from place_rank
     where code = $region
 ),
-derived_part (part, indicator) as (  -- the sums of antigang_summary.sql and sources_reconciliation.sql
-    values
-        ('ag_evil_group', 'ag_evil_group_gang'),
-        ('ag_evil_gang', 'ag_evil_group_gang'),
-        ('ag_black_org', 'ag_gang_total'),
-        ('ag_evil_group', 'ag_gang_total'),
-        ('ag_evil_gang', 'ag_gang_total')
-),
-part as (  -- each base indicator counts for itself and for the sums it belongs to: one scan, one aggregate
+part as (  -- each base indicator counts for itself and for the sums it is a part of (table indicator_part)
     select code as part, code as indicator from indicator where domain = 'anti_gang'
     union all
-    select part, indicator from derived_part
+    select s.part, s.total
+    from indicator_part as s
+    join indicator as i on i.code = s.total and i.domain = 'anti_gang'
+    where s.rule = 'sum'
 ),
 by_phase as (
     select
@@ -31,7 +26,7 @@ by_phase as (
     join part as p on p.part = a.indicator
     cross join place as pl
     where ($region = '' or a.province_code = $region or a.prefecture_code = $region or a.county_code = $region)
-        and (a.cover_rank is null or a.cover_rank < pl.level_rank)
+        and a.counts_from_rank <= pl.level_rank
     group by p.indicator, a.phase
 )
 select

@@ -23,18 +23,13 @@ with fig as (
         and year(f.period_start) = $first_year
         and year(f.period_end) = $last_year
 ),
-derived_part (part, indicator) as (  -- the sums of antigang_summary.sql and sources_reconciliation.sql
-    values
-        ('ag_evil_group', 'ag_evil_group_gang'),
-        ('ag_evil_gang', 'ag_evil_group_gang'),
-        ('ag_black_org', 'ag_gang_total'),
-        ('ag_evil_group', 'ag_gang_total'),
-        ('ag_evil_gang', 'ag_gang_total')
-),
-part as (  -- each base indicator counts for itself and for the sums it belongs to
+part as (  -- each base indicator counts for itself and for the sums it is a part of (table indicator_part)
     select code as part, code as indicator from indicator where domain = 'anti_gang'
     union all
-    select part, indicator from derived_part
+    select s.part, s.total
+    from indicator_part as s
+    join indicator as i on i.code = s.total and i.domain = 'anti_gang'
+    where s.rule = 'sum'
 ),
 warehouse as (
     select

@@ -2,20 +2,15 @@
 -- grain: one row per sub-region and indicator (base indicators and the sums 集团+团伙, 黑+集团+团伙)
 -- params: $parent_region (ranked place; '' = provinces), $child_level (province|prefecture|county), $first_year, $last_year
 with child_rank as (  -- imported reports at the sub-regions' level or below count, wider ones do not
-    select case $child_level when 'province' then 1 when 'prefecture' then 2 else 3 end as level_rank
+    select max(rank) as level_rank from place_level where level = $child_level
 ),
-derived_part (part, indicator) as (  -- the sums of antigang_summary.sql and sources_reconciliation.sql
-    values
-        ('ag_evil_group', 'ag_evil_group_gang'),
-        ('ag_evil_gang', 'ag_evil_group_gang'),
-        ('ag_black_org', 'ag_gang_total'),
-        ('ag_evil_group', 'ag_gang_total'),
-        ('ag_evil_gang', 'ag_gang_total')
-),
-part as (  -- each base indicator counts for itself and for the sums it belongs to: one scan, one aggregate
+part as (  -- each base indicator counts for itself and for the sums it is a part of (table indicator_part)
     select code as part, code as indicator from indicator where domain = 'anti_gang'
     union all
-    select part, indicator from derived_part
+    select s.part, s.total
+    from indicator_part as s
+    join indicator as i on i.code = s.total and i.domain = 'anti_gang'
+    where s.rule = 'sum'
 ),
 tally as (
     select
@@ -32,7 +27,7 @@ tally as (
     cross join child_rank as k
     where ($parent_region = '' or a.province_code = $parent_region or a.prefecture_code = $parent_region)
         and a.year between $first_year and $last_year
-        and (a.cover_rank is null or a.cover_rank < k.level_rank)
+        and a.counts_from_rank <= k.level_rank
 ),
 per_capita as (
     select

@@ -1,9 +1,9 @@
 -- Anti-gang tallies for a place over a span of years, base and derived indicators
 -- grain: one row per indicator
 -- params: $region (six-digit code or ''), $first_year, $last_year (inclusive)
-with place as (  -- 0 all of China, 1 province, 2 prefecture, 3 county: imported reports at this level or below count
-    select coalesce(max(case level when 'province' then 1 when 'prefecture' then 2 else 3 end), 0) as level_rank
-    from region
+with place as (  -- the place's rank (table place_rank): imported reports at this level or below count
+    select max(rank) as level_rank
+    from place_rank
     where code = $region
 ),
 base as (
@@ -15,15 +15,16 @@ base as (
     cross join place
     where ($region = '' or province_code = $region or prefecture_code = $region or county_code = $region)
         and year between $first_year and $last_year
-        and (cover_rank is null or cover_rank < place.level_rank)
+        and counts_from_rank <= place.level_rank
     group by indicator
 ),
-derived as (
-    select 'ag_evil_group_gang' as indicator, sum(value) as value, bool_or(has_demo) as has_demo
-    from base where indicator in ('ag_evil_group', 'ag_evil_gang')
-    union all
-    select 'ag_gang_total', sum(value), bool_or(has_demo)
-    from base where indicator in ('ag_black_org', 'ag_evil_group', 'ag_evil_gang')
+derived as (  -- the sums (集团+团伙, 合计) added up from their parts (table indicator_part)
+    select s.total as indicator, sum(b.value) as value, bool_or(b.has_demo) as has_demo
+    from indicator_part as s
+    join indicator as i on i.code = s.total and i.domain = 'anti_gang'
+    left join base as b on b.indicator = s.part  -- a sum of no counted rows is still a row (value 0)
+    where s.rule = 'sum'
+    group by s.total
 )
 select
     u.indicator,

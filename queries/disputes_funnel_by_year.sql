@@ -6,20 +6,20 @@
 -- Reads the monthly rollup dispute_month (pingan/rollups.py). Precedence: an imported report replaces the records it
 -- covers in a bucket (a year, or the whole period) that wholly contains it; reports have no category, so a
 -- category other than '' shows the records. A stage a counted report leaves blank is unknown (null).
-with place as (  -- 0 all of China, 1 province, 2 prefecture, 3 county
-    select coalesce(max(case level when 'province' then 1 when 'prefecture' then 2 else 3 end), 0) as level_rank
-    from region
+with place as (  -- the place's rank (table place_rank)
+    select max(rank) as level_rank
+    from place_rank
     where code = $region
 ),
 flagged as (
     select
         year(m.month) as case_year,
         m.identified, m.accepted, m.mediated, m.resolved, m.followed_up, m.still_open, m.demo_cases,
-        not coalesce($category = '' and m.cover_rank >= p.level_rank and m.cover_start >= $start
-                     and m.cover_end <= $end, false) as in_total,
+        ($category <> '' or m.counts_from_rank <= p.level_rank or m.cover_start < $start
+         or m.cover_end > $end) as in_total,
         (not m.is_report or year(m.month) = year(m.month_end))
-            and not coalesce($category = '' and m.cover_rank >= p.level_rank and m.cover_start >= $start
-                             and m.cover_end <= $end and year(m.cover_start) = year(m.cover_end), false) as in_year,
+            and ($category <> '' or m.counts_from_rank <= p.level_rank or m.cover_start < $start
+                 or m.cover_end > $end or year(m.cover_start) <> year(m.cover_end)) as in_year,
     from dispute_month as m
     cross join place as p
     where ($region = '' or m.province_code = $region or m.prefecture_code = $region or m.county_code = $region)

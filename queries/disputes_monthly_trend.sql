@@ -4,9 +4,9 @@
 --         earlier: the scan starts there so that every month has its year-ago figures), $category (code or '' = all)
 -- Reads the monthly rollup dispute_month (pingan/rollups.py). Precedence: a monthly report replaces the records of
 -- its place and month; a report over several months cannot be split into months, so the records stay.
-with place as (  -- 0 all of China, 1 province, 2 prefecture, 3 county
-    select coalesce(max(case level when 'province' then 1 when 'prefecture' then 2 else 3 end), 0) as level_rank
-    from region
+with place as (  -- the place's rank (table place_rank)
+    select max(rank) as level_rank
+    from place_rank
     where code = $region
 ),
 by_month as (
@@ -21,8 +21,8 @@ by_month as (
         and m.month_end <= $end
         and ($category = '' or m.category = $category)
         and (not m.is_report or m.month_end = last_day(m.month))
-        and not coalesce($category = '' and m.cover_rank >= p.level_rank and m.cover_start >= m.month
-                         and m.cover_end <= last_day(m.month), false)
+        and ($category <> '' or m.counts_from_rank <= p.level_rank or m.cover_start < m.month
+             or m.cover_end > last_day(m.month))
     group by m.month
 )
 select

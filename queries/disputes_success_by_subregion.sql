@@ -12,7 +12,7 @@ with child as (
         and ($region = '' or province_code = $region or prefecture_code = $region or code = $region)
 ),
 child_rank as (
-    select case $child_level when 'province' then 1 when 'prefecture' then 2 else 3 end as level_rank
+    select max(rank) as level_rank from place_level where level = $child_level
 ),
 flagged as (
     select
@@ -24,12 +24,10 @@ flagged as (
         m.identified,
         m.resolved,
         m.month >= $start and m.month_end <= $end
-            and (not coalesce($category = '' and m.cover_rank >= k.level_rank
-                                              and m.cover_start >= $start and m.cover_end <= $end, false))
+            and ($category <> '' or m.counts_from_rank <= k.level_rank or m.cover_start < $start or m.cover_end > $end)
             as in_period,
         m.month >= $prev_start and m.month_end <= $prev_end
-            and (not coalesce($category = '' and m.cover_rank >= k.level_rank
-                                              and m.cover_start >= $prev_start and m.cover_end <= $prev_end, false))
+            and ($category <> '' or m.counts_from_rank <= k.level_rank or m.cover_start < $prev_start or m.cover_end > $prev_end)
             as in_prev,
     from dispute_month as m
     cross join child_rank as k

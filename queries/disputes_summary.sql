@@ -4,9 +4,9 @@
 -- Reads the monthly rollup dispute_month (pingan/rollups.py). Precedence: an imported report of the place or of a
 -- region inside it whose period lies inside [$start, $end] replaces the case records of the counties and months it
 -- covers; a stage a counted report leaves blank is unknown (null). has_demo: some counted row holds demo cases.
-with place as (  -- 0 all of China, 1 province, 2 prefecture, 3 county
-    select coalesce(max(case level when 'province' then 1 when 'prefecture' then 2 else 3 end), 0) as level_rank
-    from region
+with place as (  -- the place's rank (table place_rank)
+    select max(rank) as level_rank
+    from place_rank
     where code = $region
 ),
 counted as (
@@ -16,7 +16,7 @@ counted as (
     where ($region = '' or m.province_code = $region or m.prefecture_code = $region or m.county_code = $region)
         and m.month >= $start
         and m.month_end <= $end
-        and (not coalesce(m.cover_rank >= p.level_rank and m.cover_start >= $start and m.cover_end <= $end, false))
+        and (m.counts_from_rank <= p.level_rank or m.cover_start < $start or m.cover_end > $end)
 )
 select
     case when count(*) filter (where identified is null) = 0 then coalesce(sum(identified), 0) end as identified,

@@ -19,11 +19,10 @@ with county as (
         and in_scope
         and ($region = '' or province_code = $region or prefecture_code = $region or code = $region)
 ),
-grid_rank as (  -- 0 all of China, 1 province, 2 prefecture, 3 county
+grid_rank as (  -- the place's rank and its sub-regions' (tables place_rank, place_level)
     select
-        coalesce((select max(case level when 'province' then 1 when 'prefecture' then 2 else 3 end)
-                  from region where code = $region), 0) as place_rank,
-        case $child_level when 'province' then 1 when 'prefecture' then 2 else 3 end as child_rank,
+        (select max(rank) from place_rank where code = $region) as place_rank,
+        (select max(rank) from place_level where level = $child_level) as child_rank,
 ),
 grid_rows as (
     select
@@ -33,8 +32,8 @@ grid_rows as (
             when 'prefecture' then g.prefecture_code
             else g.county_code
         end as child_code,
-        g.cover_rank is null or g.cover_rank < k.child_rank as in_child,
-        g.cover_rank is null or g.cover_rank < k.place_rank as in_total,
+        g.counts_from_rank <= k.child_rank as in_child,
+        g.counts_from_rank <= k.place_rank as in_total,
     from grid_year as g
     cross join grid_rank as k
     where ($region = '' or g.province_code = $region or g.prefecture_code = $region or g.county_code = $region)
@@ -90,8 +89,8 @@ fac_rows as (  -- facility counts (facility_year), imported facility reports fir
             when 'prefecture' then f.prefecture_code
             else f.county_code
         end as child_code,
-        f.cover_rank is null or f.cover_rank < k.child_rank as in_child,
-        f.cover_rank is null or f.cover_rank < k.place_rank as in_total,
+        f.counts_from_rank <= k.child_rank as in_child,
+        f.counts_from_rank <= k.place_rank as in_total,
     from facility_year as f
     cross join grid_rank as k
     where ($region = '' or f.province_code = $region or f.prefecture_code = $region or f.county_code = $region)

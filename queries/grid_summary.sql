@@ -4,9 +4,9 @@
 -- Reads the yearly rollup grid_year (pingan/rollups.py). Precedence: an imported grid report of the place or of a
 -- region inside it, for the year, replaces the grid records of the counties it covers; a figure a counted report
 -- leaves blank is unknown (null), and residents are only known from the grid records.
-with place as (  -- 0 all of China, 1 province, 2 prefecture, 3 county
-    select coalesce(max(case level when 'province' then 1 when 'prefecture' then 2 else 3 end), 0) as level_rank
-    from region
+with place as (  -- the place's rank (table place_rank)
+    select max(rank) as level_rank
+    from place_rank
     where code = $region
 ),
 counted as (
@@ -15,7 +15,7 @@ counted as (
     cross join place as p
     where ($region = '' or g.province_code = $region or g.prefecture_code = $region or g.county_code = $region)
         and g.year = $year
-        and (g.cover_rank is null or g.cover_rank < p.level_rank)
+        and g.counts_from_rank <= p.level_rank
 )
 select
     coalesce(sum(grids), 0) as grids,

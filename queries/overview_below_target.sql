@@ -19,9 +19,8 @@ disputes as (  -- from the monthly rollup, imported reports first (see disputes_
     where ($region = '' or m.province_code = $region or m.prefecture_code = $region or m.county_code = $region)
         and m.month >= $start
         and m.month_end <= $end
-        and (not coalesce(m.cover_rank >= case $child_level when 'province' then 1 when 'prefecture' then 2
-                                                                else 3 end
-                             and m.cover_start >= $start and m.cover_end <= $end, false))
+        and (m.counts_from_rank <= (select max(rank) from place_level where level = $child_level)
+             or m.cover_start < $start or m.cover_end > $end)
     group by 1
     having count(*) filter (where m.identified is null or m.resolved is null) = 0
 ),
@@ -34,8 +33,7 @@ safety as (
         100.0 * sum(positive) / sum(sample_size) as value,
     from survey_result
     where ($region = '' or province_code = $region or prefecture_code = $region or county_code = $region)
-        and (cover_rank is null
-             or cover_rank < case $child_level when 'province' then 1 when 'prefecture' then 2 else 3 end)
+        and counts_from_rank <= (select max(rank) from place_level where level = $child_level)
         and year = $year
         and indicator = 'sat_public_safety'
     group by 1

@@ -3,9 +3,9 @@
 -- params: $region (six-digit code or '')
 -- The rate is sample-weighted (sum of positives ÷ sum of respondents), as sources_reconciliation.sql computes it;
 -- the counts are returned so that the page can put a Wilson interval around it.
-with place as (  -- 0 all of China, 1 province, 2 prefecture, 3 county: imported reports at this level or below count
-    select coalesce(max(case level when 'province' then 1 when 'prefecture' then 2 else 3 end), 0) as level_rank
-    from region
+with place as (  -- the place's rank (table place_rank): imported reports at this level or below count
+    select max(rank) as level_rank
+    from place_rank
     where code = $region
 )
 select
@@ -18,6 +18,6 @@ select
 from survey_result as s
 cross join place as p
 where ($region = '' or s.province_code = $region or s.prefecture_code = $region or s.county_code = $region)
-    and (s.cover_rank is null or s.cover_rank < p.level_rank)
+    and s.counts_from_rank <= p.level_rank
 group by s.year, s.indicator
 order by s.indicator, s.year

@@ -2,7 +2,7 @@
 -- grain: one row per sub-region, survey year and index
 -- params: $region (six-digit code or ''), $child_level (province | prefecture | county)
 with child_rank as (  -- imported reports at the sub-regions' level or below count, wider ones do not
-    select case $child_level when 'province' then 1 when 'prefecture' then 2 else 3 end as level_rank
+    select max(rank) as level_rank from place_level where level = $child_level
 ),
 child as (
     select code, short_name
@@ -23,7 +23,7 @@ by_year as (
     from survey_result as s
     cross join child_rank as k
     where ($region = '' or s.province_code = $region or s.prefecture_code = $region or s.county_code = $region)
-        and (s.cover_rank is null or s.cover_rank < k.level_rank)
+        and s.counts_from_rank <= k.level_rank
     group by 1, 2, 3
 )
 select

@@ -4,7 +4,7 @@
 -- Ranks are by point estimate among the sub-regions surveyed that year (1 = highest); the page widens them
 -- into rank ranges where the intervals overlap.
 with child_rank as (  -- imported reports at the sub-regions' level or below count, wider ones do not
-    select case $child_level when 'province' then 1 when 'prefecture' then 2 else 3 end as level_rank
+    select max(rank) as level_rank from place_level where level = $child_level
 ),
 child as (
     select code, short_name, name
@@ -26,7 +26,7 @@ by_year as (
     from survey_result as s
     cross join child_rank as k
     where ($region = '' or s.province_code = $region or s.prefecture_code = $region or s.county_code = $region)
-        and (s.cover_rank is null or s.cover_rank < k.level_rank)
+        and s.counts_from_rank <= k.level_rank
         and s.year between $year - 1 and $year
     group by 1, 2, 3
 ),

@@ -1,9 +1,9 @@
 -- Survey indices for a place in one year: share of positive answers, weighted by respondents
 -- grain: one row per index
 -- params: $region (six-digit code or ''), $year
-with place as (  -- 0 all of China, 1 province, 2 prefecture, 3 county: imported reports at this level or below count
-    select coalesce(max(case level when 'province' then 1 when 'prefecture' then 2 else 3 end), 0) as level_rank
-    from region
+with place as (  -- the place's rank (table place_rank): imported reports at this level or below count
+    select max(rank) as level_rank
+    from place_rank
     where code = $region
 )
 select
@@ -19,6 +19,6 @@ join indicator as i on i.code = s.indicator
 cross join place as p
 where ($region = '' or s.province_code = $region or s.prefecture_code = $region or s.county_code = $region)
     and s.year = $year
-    and (s.cover_rank is null or s.cover_rank < p.level_rank)
+    and s.counts_from_rank <= p.level_rank
 group by s.indicator, i.name_zh, i.name_en, i.target
 order by s.indicator

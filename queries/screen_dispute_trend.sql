@@ -2,9 +2,9 @@
 -- grain: one row per month from $start to $end
 -- params: $region (six-digit code or ''), $start, $end (the window, whole months; a year before it is read too)
 -- Reads the monthly rollup dispute_month (pingan/rollups.py); precedence as in disputes_monthly_trend.
-with place as (  -- 0 all of China, 1 province, 2 prefecture, 3 county
-    select coalesce(max(case level when 'province' then 1 when 'prefecture' then 2 else 3 end), 0) as level_rank
-    from region
+with place as (  -- the place's rank (table place_rank)
+    select max(rank) as level_rank
+    from place_rank
     where code = $region
 ),
 monthly as (
@@ -19,8 +19,7 @@ monthly as (
         and m.month >= cast($start - interval 1 year as date)
         and m.month_end <= $end
         and (not m.is_report or m.month_end = last_day(m.month))
-        and not coalesce(m.cover_rank >= p.level_rank and m.cover_start >= m.month
-                         and m.cover_end <= last_day(m.month), false)
+        and (m.counts_from_rank <= p.level_rank or m.cover_start < m.month or m.cover_end > last_day(m.month))
     group by m.month
 )
 select

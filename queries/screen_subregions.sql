@@ -33,9 +33,8 @@ disputes as (  -- from the monthly rollup, imported reports first (see disputes_
     where ($region = '' or m.province_code = $region or m.prefecture_code = $region or m.county_code = $region)
         and m.month >= $start
         and m.month_end <= $end
-        and (not coalesce(m.cover_rank >= case $child_level when 'province' then 1 when 'prefecture' then 2
-                                                                else 3 end
-                             and m.cover_start >= $start and m.cover_end <= $end, false))
+        and (m.counts_from_rank <= (select max(rank) from place_level where level = $child_level)
+             or m.cover_start < $start or m.cover_end > $end)
     group by 1
 ),
 backlog as (  -- open on $as_of: short cases from the daily running count, the rest case by case (rollups.py)
@@ -76,8 +75,7 @@ safety as (
         bool_or(source = 'demo') as has_demo,
     from survey_result
     where ($region = '' or province_code = $region or prefecture_code = $region or county_code = $region)
-        and (cover_rank is null
-             or cover_rank < case $child_level when 'province' then 1 when 'prefecture' then 2 else 3 end)
+        and counts_from_rank <= (select max(rank) from place_level where level = $child_level)
         and indicator = 'sat_public_safety'
         and year = $year
     group by 1
@@ -91,9 +89,8 @@ campaign as (
         bool_or(source = 'demo') as has_demo,
     from antigang_tally
     where ($region = '' or province_code = $region or prefecture_code = $region or county_code = $region)
-        and (cover_rank is null
-             or cover_rank < case $child_level when 'province' then 1 when 'prefecture' then 2 else 3 end)
-        and indicator in ('ag_black_org', 'ag_evil_group', 'ag_evil_gang')
+        and counts_from_rank <= (select max(rank) from place_level where level = $child_level)
+        and indicator in (select part from indicator_part where total = 'ag_gang_total' and rule = 'sum')
         and year between year($start) and year($end)
     group by 1
 )

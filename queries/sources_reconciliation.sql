@@ -124,22 +124,30 @@ dispute_v as (
     group by f.figure_id, f.indicator, f.qualifier, f.start_year, f.end_year
     having min(y.yr) = f.start_year and max(y.yr) = f.end_year  -- the data covers the whole period
 ),
+antigang_part as (  -- each anti-gang indicator is itself, and a sum is its parts too (table indicator_part)
+    select code as part, code as indicator from indicator where domain = 'anti_gang'
+    union all
+    select s.part, s.total
+    from indicator_part as s
+    join indicator as i on i.code = s.total and i.domain = 'anti_gang'
+    where s.rule = 'sum'
+),
 antigang_v as (
     select
         f.figure_id,
         sum(a.value) as warehouse_value,
     from fig as f
     join fig_county as fc on fc.figure_id = f.figure_id
+    join antigang_part as p on p.indicator = f.indicator
     join antigang_tally as a
         on a.county_code = fc.county_code
         and a.year between f.start_year and f.end_year
         and not a.is_report  -- the calibration is checked against records, not imported reports
-        and (a.indicator = f.indicator
-             or (f.indicator = 'ag_evil_group_gang' and a.indicator in ('ag_evil_group', 'ag_evil_gang'))
-             or (f.indicator = 'ag_gang_total' and a.indicator in ('ag_black_org', 'ag_evil_group', 'ag_evil_gang')))
+        and a.indicator = p.part
     where f.indicator like 'ag\_%' escape '\'
     group by f.figure_id, f.start_year
-    having min(a.year) <= greatest(f.start_year, 2018)  -- the campaign's tallies start in 2018
+    -- the campaign's tallies start in its first year (table campaign_phase)
+    having min(a.year) <= greatest(f.start_year, (select min(first_year) from campaign_phase))
 ),
 survey_year as (
     select

@@ -11,6 +11,7 @@ from datetime import date
 import polars as pl
 
 from .. import loads, templates, warehouse
+from .. import reference as reference_data  # `reference` here is the importer's region lookup (catalog)
 from .catalog import Reference, reference, region_label, resolve_region
 from .headers import Mapped, map_sheet
 from .overlaps import partial_overlaps
@@ -101,13 +102,10 @@ class Report:
 # --------------------------------------------------------------------------------------------------
 # Aggregated reports: one row per region × period, indicators as columns
 # --------------------------------------------------------------------------------------------------
-SUM_RULES = {  # total: parts (when all are given, the total must equal their sum)
-    "grid_count": ("grid_comprehensive_count", "grid_dedicated_count"),
-    "grid_worker_count": ("grid_worker_fulltime", "grid_worker_parttime"),
-    "ag_evil_group_gang": ("ag_evil_group", "ag_evil_gang"),
-    "ag_gang_total": ("ag_black_org", "ag_evil_group", "ag_evil_gang"),
-}
-AT_LEAST_RULES = {"center_count": ("center_county_count", "center_township_count", "center_village_count")}
+# total: parts (data/reference/indicator_parts.csv). sum: when all are given, the total must equal their sum;
+# at_least: the total must not be below their sum
+SUM_RULES = reference_data.parts_of("sum")
+AT_LEAST_RULES = reference_data.parts_of("at_least")
 STAGE_CHAIN = ("dispute_identified", "dispute_accepted", "dispute_mediated", "dispute_resolved", "dispute_followed_up")
 TOTAL_ROW = re.compile(r"^(合计|总计|小计|汇总|全部|总数|累计)$")
 
@@ -473,9 +471,7 @@ def check_derived_totals(obs: pl.DataFrame, problems: Problems) -> None:
     if obs.height == 0:
         return
     given = obs.filter(pl.col("value").is_not_null())
-    for total, parts in SUM_RULES.items():
-        if not total.startswith("ag_"):
-            continue
+    for total, parts in reference_data.parts_of("sum", domain="anti_gang").items():  # sums the queries derive
         rows = given.group_by(ROW_KEYS).agg(pl.col("indicator"), pl.col("header").filter(
             pl.col("indicator") == total).first().alias("total_header"), pl.col("raw").filter(
             pl.col("indicator") == total).first().alias("total_raw"))
