@@ -602,8 +602,10 @@ def antigang_rows(rng, counties: pl.DataFrame, scale: Scale, targets: list[Targe
 # --------------------------------------------------------------------------------------------------
 # Survey results
 # --------------------------------------------------------------------------------------------------
+# surveyed years (None: every year); the anti-gang survey starts with the campaign (campaign_phases.csv)
 SURVEY_YEARS = {"sat_public_safety": None, "sat_public_order": None, "sat_law_enforcement": None,
-                "sat_rule_of_law": None, "sat_antigang": (2018, None), "sat_team_rectification": (2021, 2021)}
+                "sat_rule_of_law": None, "sat_antigang": (reference.campaign_years("special")[0], None),
+                "sat_team_rectification": (2021, 2021)}
 _SURVEY_LEVEL = {"sat_public_safety": 91.0, "sat_public_order": 92.0, "sat_law_enforcement": 90.0,
                  "sat_rule_of_law": 91.5, "sat_antigang": 94.0, "sat_team_rectification": 94.0}
 

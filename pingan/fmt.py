@@ -86,3 +86,21 @@ def value(v, unit: str, lang: str = "zh", digits: int = 2) -> str:
     if lang == "zh":
         return count_zh(v, unit if unit not in ("个/万人", "人/格") else "")
     return count_en(v)
+
+
+# Where a document writes a figure's qualifier: before the number (约51亿元, 近5万路, 超90%), or after it, before the
+# unit (14.7万余件, 3400多所) and after a percent sign (97%以上). "exact" is no qualifier.
+QUALIFIER_BEFORE = ("约", "近", "超")
+
+
+def with_qualifier(text: str, unit: str, qualifier: str, lang: str = "zh") -> str:
+    """A published figure as the document writes it, from its formatted value `text` (ending in `unit` if any)."""
+    if qualifier == "exact" or not qualifier:
+        return text
+    if lang != "zh":
+        return f"{text} ({qualifier})"
+    if qualifier in QUALIFIER_BEFORE:
+        return qualifier + text
+    if unit and unit != "%" and text.endswith(unit):
+        return text[: -len(unit)] + qualifier + unit
+    return text + qualifier

@@ -39,7 +39,10 @@ def townships(regions_df: pl.DataFrame) -> pl.DataFrame:
 
 
 def indicators() -> pl.DataFrame:
-    return pl.read_csv(config.REFERENCE_DIR / "indicators.csv", schema_overrides={"target": pl.Float64})
+    """The indicator catalog; `{backlog_over_days}` in its texts is the backlog threshold (rules.BACKLOG_OVER_DAYS)."""
+    df = pl.read_csv(config.REFERENCE_DIR / "indicators.csv", schema_overrides={"target": pl.Float64})
+    return df.with_columns(pl.col("name_zh", "name_en", "definition_zh").str.replace_all(
+        "{backlog_over_days}", str(rules.BACKLOG_OVER_DAYS), literal=True))
 
 
 @lru_cache(maxsize=1)

@@ -359,12 +359,12 @@ FACILITY_YEAR = _stock_by_year(
                           "police_rooms", "justice_offices", "tribunals")},
     })
 
-# The backlog on any day without reading every case. A case "short" when it closed within 90 days (the backlog
-# threshold, rules.BACKLOG_OVER_DAYS) of registration
-# (98% of them): it can only be open on day D if registered after D − 90, so it is never over 90 days old and always
-# inside a three-year window; open short cases per county and day are a running sum of acceptances minus closures
-# (6.2 M rows nationally). The others (never closed, or closed after more than 90 days: 1.9 M of 96 M nationally)
-# are kept case by case, so any question about age or registration date is asked of them exactly.
+# The backlog on any day without reading every case. A case is "short" when it closed within T days of registration,
+# T the backlog threshold (rules.BACKLOG_OVER_DAYS) (98% of them): it can only be open on day D if registered after
+# D − T, so it is never over the threshold and always inside a three-year window; open short cases per county and
+# day are a running sum of acceptances minus closures (6.2 M rows nationally). The others (never closed, or closed
+# more than T days after registration: 1.9 M of 96 M nationally) are kept case by case, so any question about age
+# or registration date is asked of them exactly.
 DISPUTE_OPEN_DAILY = f"""
 create or replace table dispute_open_daily as
 with short as (
@@ -421,6 +421,12 @@ from dispute_case
 where accepted_date is not null
     and (closed_date is null or closed_date - identified_date > {rules.BACKLOG_OVER_DAYS})
 order by province_code, prefecture_code, county_code, identified_date
+"""
+
+# Which published figures claim every year of their period (rules.EVERY_YEAR), as a column the queries read.
+PUBLISHED_EVERY_YEAR = f"""
+alter table published_figure add column if not exists holds_every_year boolean;
+update published_figure set holds_every_year = qualifier in {tuple(rules.EVERY_YEAR)}
 """
 
 # The backlog threshold as data of the snapshot, so that every query (and the SQL page) reads the same number.
@@ -525,15 +531,14 @@ VERSION = "10"  # 10: rule tables (place_level, place_rank, indicator_part, camp
 def refresh(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
     """Rebuild every derived table in the snapshot `con` writes; returns seconds per table."""
     took = {}
-    t0 = time.perf_counter()
-    for table, frame in RULE_FRAMES.items():
+    for table, frame in RULE_FRAMES.items():  # a few rows each: not timed
         con.register("_rule", frame().to_arrow())
         try:
             con.execute(f"create or replace table {table} as select * from _rule")
         finally:
             con.unregister("_rule")
     con.execute(PLACE_RANK)
-    took["rules"] = round(time.perf_counter() - t0, 2)
+    con.execute(PUBLISHED_EVERY_YEAR)
     for table, insert in ANNUAL_REPORTS.items():
         t0 = time.perf_counter()
         con.execute(ANNUAL_COLUMNS.format(t=table))
@@ -550,11 +555,14 @@ def refresh(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
 
 
 def missing(con) -> list[str]:
-    """Derived tables a snapshot lacks or holds in an older definition (one written before them)."""
+    """Derived tables (and derived columns) a snapshot lacks or holds in an older definition."""
     version = con.execute("select max(value) from build_info where key = 'derived_version'").fetchone()[0]
+    tables = [*RULE_FRAMES, "place_rank", *DERIVED]
     if version != VERSION:
-        return list(RULE_FRAMES) + ["place_rank"] + list(ANNUAL_REPORTS) + list(DERIVED)
+        return tables + list(ANNUAL_REPORTS) + ["published_figure"]
     have = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
-    cols = {r[0] for r in con.execute("select table_name from information_schema.columns "
-                                      "where column_name = 'cover_rank'").fetchall()}
-    return [name for name in (*RULE_FRAMES, "place_rank", *DERIVED) if name not in have] + [t for t in ANNUAL_REPORTS if t not in cols]
+    cols = set(con.execute("select table_name, column_name from information_schema.columns "
+                           "where column_name in ('counts_from_rank', 'holds_every_year')").fetchall())
+    return ([t for t in tables if t not in have]
+            + [t for t in ANNUAL_REPORTS if (t, "counts_from_rank") not in cols]
+            + [t for t in ("published_figure",) if (t, "holds_every_year") not in cols])

@@ -18,6 +18,12 @@ ABOUT = "约"
 NEARLY = "近"
 
 
+# A figure bounded from below over several years ("连续12年保持在90%以上") claims each of its years, so a rate is
+# checked against its lowest year rather than the period's pooled rate. The snapshot carries it as
+# published_figure.holds_every_year (pingan/rollups.py), which the published-figure queries read.
+EVERY_YEAR = AT_LEAST
+
+
 def figure_step(value: float, decimals: int) -> float:
     """The unit of a figure's last non-zero digit: 14.7万 (147000) -> 1000, 97.12 -> 0.01, 0 -> 10^-decimals."""
     cents = round(abs(float(value)) * 10 ** decimals)  # the figure as a whole number of its smallest unit
@@ -55,9 +61,14 @@ def figure_matches(warehouse_value, value: float, qualifier: str, decimals: int)
     return v >= low and (below is None or v < below)
 
 
-# The backlog: a dispute case still open more than this many days after acceptance is "受理超过90天". The snapshot
-# carries it as table backlog_rule (pingan/rollups.py), which the queries join; the rollups split cases at it.
+# The backlog: a dispute case still open more than this many days after acceptance is overdue (catalog indicator
+# dispute_backlog_90d, whose texts format this number). The snapshot carries it as table backlog_rule
+# (pingan/rollups.py), which the queries join; the rollups split cases at it.
 BACKLOG_OVER_DAYS = 90
+
+# The oldest open cases listed for follow-up (queries/disputes_oldest_open.sql). Spark takes only a constant LIMIT,
+# so the query writes this number itself; tests/test_rules.py checks the two agree.
+OLDEST_OPEN_LISTED = 500
 
 
 def comparable(now_has_demo, before_has_demo) -> bool:

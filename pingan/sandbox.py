@@ -999,18 +999,26 @@ def _translate(exc: duckdb.Error, timed_out: bool, limit_s: float, scope: str, q
 
 DESCRIPTIONS_CSV = config.REFERENCE_DIR / "columns.csv"
 
-# The statement the SQL page opens with: a typical aggregation, with the pages' definition of success rate.
-STARTER_SQL = """-- 各省矛盾纠纷化解成功率(化解成功 ÷ 排查登记,按登记日期归入期间)
+# The statement the SQL page opens with: a typical aggregation, by the pages' rules (disputes_summary): the monthly
+# rollup, imported reports first (dispute_month.counts_from_rank against the province rank), a blank stage unknown.
+STARTER_SQL = """-- 各省矛盾纠纷化解成功率(化解成功 ÷ 排查登记,按登记日期归入期间;与页面同一口径:
+-- 读月度汇总 dispute_month,导入的汇总报表优先于它所覆盖的案件记录,报表未填的环节为未知)
 select
     r.short_name as province,
-    count(*) as identified_cases,
-    count(*) filter (where d.outcome = 'resolved') as resolved_cases,
-    round(100.0 * count(*) filter (where d.outcome = 'resolved') / count(*), 2) as success_rate_pct
-from dispute_case as d
-join region as r on r.code = d.province_code
-where d.identified_date between $start and $end
+    case when count(*) filter (where m.identified is null) = 0
+        then cast(sum(m.identified) as bigint) end as identified_cases,
+    case when count(*) filter (where m.resolved is null) = 0
+        then cast(sum(m.resolved) as bigint) end as resolved_cases,
+    case when count(*) filter (where m.identified is null or m.resolved is null) = 0
+        then round(100.0 * sum(m.resolved) / nullif(sum(m.identified), 0), 2) end as success_rate_pct
+from dispute_month as m
+join region as r on r.code = m.province_code
+join place_level as k on k.level = 'province'
+where m.month >= $start
+    and m.month_end <= $end
+    and (m.counts_from_rank <= k.rank or m.cover_start < $start or m.cover_end > $end)
 group by r.short_name
-order by success_rate_pct desc
+order by success_rate_pct desc nulls last
 """
 
 

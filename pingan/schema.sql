@@ -121,7 +121,7 @@ create table antigang_tally (
     prefecture_code varchar,
     county_code     varchar,
     year            integer not null,
-    phase           varchar not null,      -- special (专项斗争 2018-2020) | routine (常态化 2021-)
+    phase           varchar not null,      -- special (专项斗争) | routine (常态化): table campaign_phase
     indicator       varchar not null,
     value           bigint not null,
     source          varchar not null,

@@ -29,7 +29,9 @@ import duckdb
 
 from . import config, warehouse
 
-DIMENSIONS = ("indicator", "dispute_category", "dispute_channel", "build_info")
+# the domain rules as data (rollups.RULE_FRAMES, backlog_rule) are catalogs too: the example queries join them
+DIMENSIONS = ("indicator", "dispute_category", "dispute_channel", "build_info", "backlog_rule", "place_level",
+              "indicator_part", "campaign_phase")
 LEVEL_COLUMN = {"province": "province_code", "prefecture": "prefecture_code", "county": "county_code"}
 _CODE = re.compile(r"^[0-9]{6}$")
 _CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
@@ -102,8 +104,8 @@ def build(source: Path, target: Path, region: str) -> None:
         for table, columns in _tables(con).items():
             if table == "region":
                 continue
-            if table == "region_alias":
-                where = "code in (select code from main.region)"
+            if table in ("region_alias", "place_rank"):  # place_rank: also '' (all of China)
+                where = "code in (select code from main.region)" + (" or code = ''" if table == "place_rank" else "")
             elif level_col in columns:
                 where = f"{level_col} = $region"
             elif finer := next((c for c in ("county_code", "region_code", "prefecture_code") if c in columns), None):

@@ -170,8 +170,6 @@ def build(indicators: pl.DataFrame) -> list[Template]:
             continue
         groups[_template_of(row["code"], row["domain"])].append(indicator_column(row))
     # The catalog file's order reads best (totals before parts, stages in order), whatever order we were given.
-    from . import reference
-
     canonical = reference.indicators()["code"].to_list()
     order = {code: i for i, code in enumerate(canonical + [c for c in indicators["code"].to_list()
                                                              if c not in canonical])}
@@ -245,8 +243,6 @@ def _choices(c: Column) -> list[str] | None:
     if c.kind == "outcome":
         return ["化解成功", "化解失败", "撤回"]
     if c.kind in ("category", "channel"):
-        from . import reference
-
         df = reference.categories() if c.kind == "category" else reference.channels()
         return df["name_zh"].to_list()
     return None
@@ -264,8 +260,6 @@ def csv_bytes(t: Template) -> bytes:
 
 
 def write_all(folder: Path = TEMPLATE_DIR, indicators: pl.DataFrame | None = None) -> list[Path]:
-    from . import reference
-
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for t in build(indicators if indicators is not None else reference.indicators()):

@@ -1,4 +1,5 @@
--- Open dispute cases (backlog) on a date, by county and by age since acceptance: 0-30, 31-60, 61-90, over 90 days
+-- Open dispute cases (backlog) on a date, by county and by age since acceptance: 0-30, 31-60 days, 61 days to the
+-- backlog threshold and over it (table backlog_rule; the columns age_61_90, age_over_90 are named for its value)
 -- grain: one row per county of $region with at least one case open on $as_of
 -- params: $region (six-digit code or ''), $as_of (date: the end of the chosen period, at most the data's as-of date),
 --         $category (category code or '' = all)
@@ -22,7 +23,7 @@ by_county as (
         count(*) filter (where age_days <= 30) as age_0_30,
         count(*) filter (where age_days between 31 and 60) as age_31_60,
         count(*) filter (where age_days between 61 and b.over_days) as age_61_90,
-        count(*) filter (where age_days > b.over_days) as age_over_90,  -- 受理超过90天: table backlog_rule
+        count(*) filter (where age_days > b.over_days) as age_over_90,  -- overdue: table backlog_rule
         max(age_days) as oldest_days,
     from open_cases
     cross join backlog_rule as b

@@ -3,12 +3,13 @@
 -- params: $region (six-digit code or ''), $as_of (date: end of the chosen period, at most the data's as-of date),
 --         $category (category code or '' = all)
 -- Same definition of "open" as disputes_backlog_by_county. date − date = days (DuckDB, PostgreSQL).
--- Read from dispute_long_open first (rollups.py: cases closed more than 90 days after registration, or never): a case
--- open on $as_of for more than 90 days is one of them, and older than any other open case. Only when fewer than
--- 500 of them are over 90 days old does the query read the other cases (a hash join on an empty side: no scan).
+-- Read from dispute_long_open first (rollups.py: cases closed more than the backlog threshold, table backlog_rule,
+-- after registration, or never): a case open on $as_of for longer than the threshold is one of them, and older than
+-- any other open case. Only when fewer than 500 of them are over it does the query read the other cases (a hash
+-- join on an empty side: no scan). 500 = rules.OLDEST_OPEN_LISTED (Spark needs a constant LIMIT; a test checks).
 with long_open as (
     select case_id, county_code, grid_id, category, channel, identified_date, accepted_date, mediated_date,
-           b.over_days,  -- 受理超过90天: table backlog_rule
+           b.over_days,  -- overdue: table backlog_rule
     from dispute_long_open
     cross join backlog_rule as b
     where ($region = '' or province_code = $region or prefecture_code = $region or county_code = $region)
@@ -17,7 +18,7 @@ with long_open as (
         and (closed_date is null or closed_date > $as_of)
         and ($category = '' or category = $category)
 ),
-short_needed as (  -- one row when the long-open cases over 90 days old (backlog_rule) do not fill the list
+short_needed as (  -- one row when the long-open cases over the threshold (backlog_rule) do not fill the list
     select 1 as needed
     from long_open
     having count(*) filter (where $as_of - accepted_date > over_days) < 500

@@ -3,13 +3,14 @@
 -- usually there is none, and this query scans the place's cases either way)
 -- params: $region (six-digit code), $start, $end (inclusive dates: the figure's period exactly)
 -- Same definitions as sources_reconciliation: a case belongs to the period of its 登记 date; 化解成功率 = resolved ÷
--- identified; a rate "以上" over several years must hold in every year, so it is compared with the lowest year.
+-- identified; a rate that claims every year of its period (published_figure.holds_every_year, pingan/rules.py:
+-- "以上" over several years) is compared with the lowest year.
 -- rate_over_accepted_pct is what the rate would be with 受理 as the denominator (it does not match the sources).
 -- Warehouse columns are null unless the cases cover every year of the period.
 with fig as (
     select
         figure_id, article, region_code, region_name, indicator, value, unit, qualifier,
-        period_start, period_end, decimals, quote, match_from, match_below,
+        period_start, period_end, decimals, quote, match_from, match_below, holds_every_year,
     from published_figure
     where region_code = $region
         and period_start = $start
@@ -57,7 +58,7 @@ valued as (
             when 'dispute_resolved' then t.resolved
             when 'dispute_followed_up' then t.followed_up
             when 'dispute_success_rate' then
-                case when f.qualifier = '以上' then t.lowest_year_rate_pct
+                case when f.holds_every_year then t.lowest_year_rate_pct
                      else 100.0 * t.resolved / t.identified end
         end as warehouse_value,
     from fig as f

@@ -2,7 +2,8 @@
 -- grain: one row per published figure of a catalog satisfaction index
 -- params: $region (six-digit code or '')
 -- Same definitions as sources_reconciliation.sql: a one-year figure is that year's sample-weighted index; a
--- figure "以上" over several years ("连续12年保持在90%以上") is a streak claim, held when the lowest year reaches it.
+-- figure that claims every year of its period (published_figure.holds_every_year, pingan/rules.py: "以上" over several
+-- years, "连续12年保持在90%以上") is a streak claim, held when the lowest year reaches it.
 with fig as (
     select
         f.figure_id,
@@ -13,6 +14,7 @@ with fig as (
         f.value,
         f.unit,
         f.qualifier,
+        f.holds_every_year,
         extract(year from f.period_start) as start_year,
         extract(year from f.period_end) as end_year,
         f.calibrated,
@@ -42,11 +44,11 @@ survey_year as (
 warehouse as (
     select
         f.figure_id,
-        case when f.qualifier = '以上' then min(y.rate)
+        case when f.holds_every_year then min(y.rate)
              else sum(y.rate) / count(*) end as warehouse_value
     from fig as f
     join survey_year as y on y.figure_id = f.figure_id
-    group by f.figure_id, f.qualifier, f.start_year, f.end_year
+    group by f.figure_id, f.holds_every_year, f.start_year, f.end_year
     having min(y.year) = f.start_year and max(y.year) = f.end_year  -- the surveys cover the whole period
 )
 select

@@ -55,7 +55,7 @@ backlog as (  -- open on $as_of: short cases from the daily running count, the r
                               when 'prefecture' then prefecture_code
                               else county_code end as code,
             count(*),
-            count(*) filter (where $as_of - accepted_date > b.over_days),  -- 受理超过90天: table backlog_rule
+            count(*) filter (where $as_of - accepted_date > b.over_days),  -- overdue: table backlog_rule
         from dispute_long_open
         cross join backlog_rule as b
         where ($region = '' or province_code = $region or prefecture_code = $region or county_code = $region)

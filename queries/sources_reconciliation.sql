@@ -1,7 +1,8 @@
 -- Published figures beside the warehouse's own aggregate for the same place, period and indicator
 -- grain: one row per published figure (warehouse_value is null where the warehouse does not model it)
 -- params: $region (six-digit code or ''): figures about that place and the places below it
--- A rate "以上" over several years must hold in every year, so it is compared with the lowest year.
+-- A rate that claims every year of its period (published_figure.holds_every_year, pingan/rules.py: "以上" over
+-- several years) is compared with the lowest year.
 with fig as (
     select
         f.*,
@@ -116,12 +117,12 @@ dispute_v as (
             when 'dispute_mediated' then sum(y.mediated)
             when 'dispute_resolved' then sum(y.resolved)
             when 'dispute_success_rate' then
-                case when f.qualifier = '以上' then min(100.0 * y.resolved / y.identified)
+                case when f.holds_every_year then min(100.0 * y.resolved / y.identified)
                      else 100.0 * sum(y.resolved) / sum(y.identified) end
         end as warehouse_value,
     from fig as f
     join dispute_year as y on y.figure_id = f.figure_id
-    group by f.figure_id, f.indicator, f.qualifier, f.start_year, f.end_year
+    group by f.figure_id, f.indicator, f.holds_every_year, f.start_year, f.end_year
     having min(y.yr) = f.start_year and max(y.yr) = f.end_year  -- the data covers the whole period
 ),
 antigang_part as (  -- each anti-gang indicator is itself, and a sum is its parts too (table indicator_part)
@@ -167,11 +168,11 @@ survey_year as (
 survey_v as (
     select
         f.figure_id,
-        case when f.qualifier = '以上' then min(y.rate)
+        case when f.holds_every_year then min(y.rate)
              else sum(y.rate) / count(*) end as warehouse_value,
     from fig as f
     join survey_year as y on y.figure_id = f.figure_id
-    group by f.figure_id, f.qualifier, f.start_year, f.end_year
+    group by f.figure_id, f.holds_every_year, f.start_year, f.end_year
     having min(y.year) = f.start_year and max(y.year) = f.end_year
 ),
 modelled as (

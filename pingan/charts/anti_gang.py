@@ -115,7 +115,6 @@ MULTIPLES_DEFAULT = ["ag_gang_total", "ag_criminal_cases", "ag_suspects", "ag_as
                      "ag_disciplined"]
 UNIT_EN = {"个": "", "起": "cases", "人": "people", "件": "cases", "元": "yuan"}
 PHASE_COLOUR = {"special": CATEGORICAL[0], "routine": CATEGORICAL[1]}
-PREFIX_QUALIFIERS = ("约", "近", "超")
 # Long indicator names (涉黑涉恶腐败和“保护伞”处理人数) wrap instead of being cut off, and the values shrink a
 # little so that 1,555.58亿元 fits a fifth of the page. Scoped to the containers keyed ag_counters*.
 _COUNTER_CSS = """<style>
@@ -211,10 +210,7 @@ def published_text(pub: dict, lang: str) -> str:
     """A published figure as the document writes it: 约51亿元, 5000余起."""
     v = value_text(pub["published_value"], pub["unit"], lang) if lang == "zh" or pub["unit"] == "元" \
         else fmt.count_en(pub["published_value"])
-    q = pub["qualifier"]
-    if q == "exact" or lang == "en":
-        return v if q == "exact" else f"{v} ({q})"
-    return f"{q}{v}" if q in PREFIX_QUALIFIERS else v.replace(pub["unit"], f"{q}{pub['unit']}")
+    return fmt.with_qualifier(v, pub["unit"], pub["qualifier"], lang)
 
 
 def wrap(text: str, width: int) -> str:

@@ -309,7 +309,7 @@ def days_to_resolve(df: pl.DataFrame, title: str, lang: str) -> go.Figure:
 @memoised
 def backlog_by_county(df: pl.DataFrame, title: str, lang: str, top: int = 15,
                       with_prefecture: bool = True) -> go.Figure:
-    """Open cases of the counties with the most over 90 days, stacked by age since acceptance.
+    """Open cases of the counties with the most over the backlog threshold, stacked by age since acceptance.
 
     Rows: county_name, prefecture_name, age_0_30, age_31_60, age_61_90, age_over_90 (already ordered, worst first).
     """
