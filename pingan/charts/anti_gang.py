@@ -6,7 +6,7 @@ import textwrap
 import polars as pl
 import plotly.graph_objects as go
 
-from pingan import fmt
+from pingan import fmt, reference
 
 from . import CATEGORICAL, NEUTRAL, TARGET, style
 
@@ -98,13 +98,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "q_prior_years_held": ("已有前期年数", "Prior years held"),
     "q_period_value": ("期间合计", "Period total"),
     "cumulative": ("累计", "Cumulative"),
-    "special": ("专项斗争", "Special campaign"),
-    "routine": ("常态化", "Routine"),
+    # the phases' names: data/reference/campaign_phases.csv
+    **{p: (zh, en) for p, zh, en in reference.campaign_phases().select("phase", "name_zh", "name_en").iter_rows()},
     "selected": ("所选年份", "Selected years"),
     "year": ("年份", "Year"),
 }
 
-GANG_PARTS = ["ag_black_org", "ag_evil_group", "ag_evil_gang"]
+GANG_PARTS = list(reference.parts_of("sum")["ag_gang_total"])  # data/reference/indicator_parts.csv
 COUNTER_GROUPS = [
     ("grp_gangs", ["ag_black_org", "ag_evil_group", "ag_evil_gang", "ag_evil_group_gang", "ag_gang_total"]),
     ("grp_cases", ["ag_criminal_cases", "ag_suspects", "ag_fugitives", "ag_assets_yuan"]),
