@@ -98,7 +98,7 @@ def test_same_rows_on_postgres(warehouse_built):
     """Run both queries on a private PostgreSQL cluster (as the benchmark does) over the tables they read."""
     duck = duckdb.connect()
     duck.execute(f"attach '{warehouse_built}' as w (read_only)")
-    for table in ("published_figure", "indicator", "antigang_tally", "region"):
+    for table in ("published_figure", "indicator", "antigang_tally", "region", "indicator_part"):
         duck.execute(f"create table main.{table} as select * from w.main.{table}")
     duck.execute("detach w")
     with bench_compare.PgCluster(install=False) as pg:  # in /tmp: the postgres user must reach it
