@@ -4,7 +4,6 @@ Page parameters kept in the URL besides the shared scope: `category` (a dispute 
 (`previous`, `year_ago` or the six-digit code of a sibling region). Everything shown comes from
 pingan/views/disputes.py; this file lays it out.
 """
-import polars as pl
 import streamlit as st
 
 from pingan import auth, frame, ui

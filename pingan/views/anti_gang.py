@@ -296,7 +296,7 @@ def _per_100k(v, population):
 def _counter_help(code: str, value, catalog: dict, pub: dict | None, population, lang: str) -> str:
     """A counter's definition, rate per 10万 residents, and the published figure with its quote and check."""
     unit = catalog[code]["unit"]
-    parts = [f"**{catalog[code]['name_zh' if lang == 'zh' else 'name_en']}**",
+    parts = [f"**{catalog[code][f'name_{lang}']}**",
              TEXT("help_def", lang, d=catalog[code]["definition_zh"]),
              TEXT("help_rate", lang, v=agc.rate_text(_per_100k(value, population), unit, lang), p=f"{population:,}")]
     if pub is None:
@@ -321,7 +321,7 @@ def _counters(values: dict, pubs: dict, catalog: dict, population, lang: str) ->
             delta = None if pub is None else TEXT(
                 "pub_delta", lang, v=agc.published_text(pub, lang),
                 mark="✓" if pub["matches"] else ("✗" if pub["matches"] is not None else ""))
-            row.append(Counter(catalog[code]["name_zh" if lang == "zh" else "name_en"],
+            row.append(Counter(catalog[code][f"name_{lang}"],
                                agc.value_text(value, catalog[code]["unit"], lang), delta,
                                _counter_help(code, value, catalog, pub, population, lang)))
         groups.append((TEXT(group, lang), tuple(row)))
@@ -329,12 +329,11 @@ def _counters(values: dict, pubs: dict, catalog: dict, population, lang: str) ->
 
 
 def _quote(q: dict, catalog: dict, lang: str) -> Quote:
-    zh = lang == "zh"
     qp = periods.label(periods.Period(q["period_start"], q["period_end"]), lang)
     md = TEXT("quote_line", lang, q=q["quote"], r=q["region_name"], p=qp)
     if q["warehouse_value"] is None:
         return Quote(md, False, TEXT(
-            "quote_cannot", lang, base=q["base_name_zh" if zh else "base_name_en"], a=q["need_first_year"],
+            "quote_cannot", lang, base=q[f"base_name_{lang}"], a=q["need_first_year"],
             b=q["need_last_year"], n=q["prior_years"], first=q["data_first_year"] or "—", held=q["prior_years_held"],
             p0=q["period_start"].year, p1=q["period_end"].year, pv=f"{q['period_value'] or 0:,}",
             unit=agc.unit_label(catalog[q["base_indicator"]]["unit"], lang) if q["base_indicator"] in catalog else ""))
@@ -345,7 +344,7 @@ def build(scope: Scope, phase: str = PHASE_DEFAULT, ph: Phases | None = None) ->
     """The page for a phase (`ph`: the result of `phases(scope)`, when the page has it already)."""
     lang = scope.lang
     zh = lang == "zh"
-    name = "name_zh" if zh else "name_en"
+    name = f"name_{lang}"
     ph = ph or phases(scope)
     spans, by_year = ph.spans, ph.by_year
     data_first, data_last = spans["all"]
@@ -404,7 +403,7 @@ def build(scope: Scope, phase: str = PHASE_DEFAULT, ph: Phases | None = None) ->
     quotes = queries.run("anti_gang_ratio_quotes", region=r)
     quote_table = quotes.select(
         "quote", "region_name", "period_start", "period_end", "published_value", "warehouse_value",
-        pl.col("base_name_zh" if zh else "base_name_en").alias("base_name"), "prior_years",
+        pl.col(f"base_name_{lang}").alias("base_name"), "prior_years",
         "need_first_year", "need_last_year", "data_first_year", "data_last_year", "prior_years_held",
         "period_value", "figure_id", "indicator") if quotes.height else None
     phase_cmp = queries.run("anti_gang_phase_compare", region=r)
@@ -415,16 +414,16 @@ def build(scope: Scope, phase: str = PHASE_DEFAULT, ph: Phases | None = None) ->
         if phase_cmp.height else None
     ratios = queries.run("anti_gang_ratios", region=r, first_year=first, last_year=last)
     ratio_counters = tuple(Counter(
-        row["name_zh" if zh else "name_en"], agc.ratio_text(row["ratio_value"], row["unit_zh" if zh else "unit_en"]),
-        None, TEXT("ratio_help", lang, num=row["numerator_name_zh" if zh else "numerator_name_en"],
+        row[f"name_{lang}"], agc.ratio_text(row["ratio_value"], row[f"unit_{lang}"]),
+        None, TEXT("ratio_help", lang, num=row[f"numerator_name_{lang}"],
                    nv=agc.value_text(row["numerator_value"], catalog[row["numerator"]]["unit"], lang),
-                   den=row["denominator_name_zh" if zh else "denominator_name_en"],
+                   den=row[f"denominator_name_{lang}"],
                    dv=agc.value_text(row["denominator_value"], catalog[row["denominator"]]["unit"], lang),
                    years=years_label)) for row in ratios.iter_rows(named=True))
     ratio_table = ratios.select(
-        pl.col(name).alias("name"), "ratio_value", pl.col("unit_zh" if zh else "unit_en").alias("unit"),
-        pl.col("numerator_name_zh" if zh else "numerator_name_en").alias("numerator_name"), "numerator_value",
-        pl.col("denominator_name_zh" if zh else "denominator_name_en").alias("denominator_name"),
+        pl.col(name).alias("name"), "ratio_value", pl.col(f"unit_{lang}").alias("unit"),
+        pl.col(f"numerator_name_{lang}").alias("numerator_name"), "numerator_value",
+        pl.col(f"denominator_name_{lang}").alias("denominator_name"),
         "denominator_value", "ratio")
 
     place = r or "全部"

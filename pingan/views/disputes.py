@@ -294,7 +294,7 @@ def options(scope: Scope, account_region: str = "") -> Options:
     name, params = ctx.by_category_call()
     by_cat = queries.run(name, **params)
     lang, p = scope.lang, scope.period
-    cats = dict(zip(by_cat["category"].to_list(), by_cat["name_en" if lang == "en" else "name_zh"].to_list()))
+    cats = dict(zip(by_cat["category"].to_list(), by_cat[f"name_{lang}"].to_list()))
     compare = {"previous": TEXT("previous", lang, p=periods.label(p.previous(), lang)),
                "year_ago": TEXT("year_ago", lang, p=periods.label(p.year_ago(), lang))}
     compare.update({c: TEXT("sibling", lang, name=ctx.short.get(c, c)) for c in ctx.siblings()})
@@ -375,7 +375,7 @@ def _headline(ctx: _Context, total: dict, before: dict, lang: str) -> tuple[tupl
     for key in STAGES:
         code = f"dispute_{key}"
         change = fmt.change_ratio(total[key], before[key]) if ok else None
-        name = catalog[code]["name_en" if lang == "en" else "name_zh"]
+        name = catalog[code][f"name_{lang}"]
         out.append(Metric(TEXT("stage_metric", lang, name=name, unit=catalog[code]["unit"],
                                short=TEXT(f"st_{key}", lang)),
                           charts.count(total[key], lang, unit=False),
@@ -383,7 +383,7 @@ def _headline(ctx: _Context, total: dict, before: dict, lang: str) -> tuple[tupl
                           catalog[code]["definition_zh"]))
     now, prev = total["success_rate_pct"], before["success_rate_pct"]
     rate = catalog["dispute_success_rate"]
-    out.append(Metric(TEXT("rate_metric", lang, name=rate["name_en" if lang == "en" else "name_zh"]), fmt.pct(now),
+    out.append(Metric(TEXT("rate_metric", lang, name=rate[f"name_{lang}"]), fmt.pct(now),
                       None if prev is None or now is None or not ok else TEXT("delta_pp", lang, v=now - prev),
                       rate["definition_zh"]))
     return tuple(out), ok
@@ -399,7 +399,7 @@ def build(scope: Scope, category: str = "", cmp: str = COMPARE_DEFAULT, account_
         return TEXT(key, lang, **kw)
 
     def ind_name(code: str) -> str:
-        return catalog[code]["name_en" if lang == "en" else "name_zh"]
+        return catalog[code][f"name_{lang}"]
 
     def in_period(title: str) -> str:
         return tx("in_period", p=periods.label(P, lang), title=title)
@@ -413,7 +413,7 @@ def build(scope: Scope, category: str = "", cmp: str = COMPARE_DEFAULT, account_
     if P.year_ago().start < date(scope.first_year, 1, 1):  # the year before is not (wholly) in the data: no growth
         by_cat = by_cat.with_columns(pl.lit(None, pl.Int64).alias("ya_identified"),
                                      pl.lit(None, pl.Float64).alias("yoy_pct"))
-    name_col = "name_en" if lang == "en" else "name_zh"
+    name_col = f"name_{lang}"
     cat_names = dict(zip(by_cat["category"].to_list(), by_cat[name_col].to_list()))
     cmp_region, cmp_period = ctx.comparison(cmp)
     place = scope.name if lang == "zh" else ctx.short.get(scope.region, scope.name)  # English titles: short names
@@ -452,7 +452,7 @@ def build(scope: Scope, category: str = "", cmp: str = COMPARE_DEFAULT, account_
     published_here = None
     if here.height:
         published_here = here.with_columns(
-            pl.col("indicator_en" if lang == "en" else "indicator_zh").alias("indicator_name"),
+            pl.col(f"indicator_{lang}").alias("indicator_name"),
             pl.struct("warehouse_value", "unit").map_elements(
                 lambda s: "—" if s["warehouse_value"] is None else fmt.pct(s["warehouse_value"])
                 if s["unit"] == "%" else f"{s['warehouse_value']:,.0f}",

@@ -252,7 +252,7 @@ def _headline(code: str, catalog: dict, own: pl.DataFrame, now: dict, before: di
     """An index with its interval, change beyond sampling error, streak and the published figures."""
     prev_year = year - 1
     target = catalog[code]["target"]
-    name = catalog[code]["name_zh" if lang == "zh" else "name_en"]
+    name = catalog[code][f"name_{lang}"]
     lines = [TEXT("ci", lang, lo=fmt.pct(now["ci_low_pct"]), hi=fmt.pct(now["ci_high_pct"]),
                   n=f"{now['sample_size']:,}")]
     if before is None:
@@ -303,7 +303,7 @@ def build(scope: Scope) -> Satisfaction:
     ref_now = {r["indicator"]: r["rate_pct"] for r in ref_trend.filter(pl.col("year") == year).iter_rows(named=True)}
     codes = [c for c in ORDER if c in own_now and c in catalog] + \
         sorted(c for c in own_now if c in catalog and c not in ORDER)
-    names = {c: r["name_zh" if lang == "zh" else "name_en"] for c, r in catalog.items()}
+    names = {c: r[f"name_{lang}"] for c, r in catalog.items()}
 
     mine_pub = published.filter(pl.col("region_code") == scope.region) if scope.region else published.head(0)
     headline = tuple(_headline(c, catalog, own, own_now[c], own_prev.get(c), mine_pub.filter(pl.col("indicator") == c),
