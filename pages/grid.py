@@ -59,7 +59,7 @@ view = grid.build(scope, st.session_state["grid_ind"], st.session_state["grid_ma
 frame.header(view.title, scope, view.has_demo)
 if view.records_note:
     st.caption(view.records_note)
-# Sixteen headline figures in rows of six: a smaller value font keeps 126.74万人 whole at 1440 px.
+# The headline figures sit two to a row beside the map: a smaller value font keeps 126.74万人 whole at 1440 px.
 st.markdown("<style>[data-testid='stMetricValue']{font-size:1.7rem}</style>", unsafe_allow_html=True)
 
 # Breadcrumb: 全部 › 云南 › 大理州 › 祥云县; every level above the current one is a button.

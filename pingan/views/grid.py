@@ -14,7 +14,7 @@ import polars as pl
 
 from .. import fmt, maps, queries, rules
 from ..charts import grid as grid_charts
-from ..i18n import Texts
+from ..i18n import Texts, pick
 from ..scope import Scope
 
 TEXT = Texts({
@@ -320,11 +320,11 @@ class _Catalog:
 
     def name(self, code: str) -> str:
         m = self.meta(code)
-        return m["name_en"] if self.lang == "en" else m["name_zh"]
+        return pick(m["name_zh"], m["name_en"], self.lang)
 
     def unit(self, code: str) -> str:
         unit = self.meta(code)["unit"]
-        return UNIT_EN.get(unit, unit) if self.lang == "en" else unit
+        return pick(unit, UNIT_EN.get(unit, unit), self.lang)
 
     def shown(self, code: str, value) -> str:
         unit = self.rows[code]["unit"]
