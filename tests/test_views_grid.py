@@ -129,7 +129,8 @@ def test_national_map_in_english(warehouse_built, run_query):
     assert len(m.features) == 34 and m.boundary_lines is True and m.outline is False and m.labels is None
     assert m.fill_alpha == 110 and m.facilities[2:] == (("police_room",), 0.7) and m.density[1] == 0.25
     assert [lg.title for lg in m.legends] == ["Grids per 10k residents (per 10k residents)",
-                                              "Grid density (grids per 0.25° cell)", "Facilities (bigger = higher level)"]
+                                              "Grid density (grids per 0.25° cell)",
+                                              "Facilities (bigger = higher level)"]
     assert m.caption == ("Grids, grid workers and facilities are the stock at the end of 2022 (by year established). "
                          "Click a region on the map or a row in the table to drill down; the path above goes back up. "
                          "Nationwide only prefecture-level facilities are shown; choose a province for county and "
@@ -138,7 +139,8 @@ def test_national_map_in_english(warehouse_built, run_query):
         pl.col("code") == "360000").row(0, named=True)
     rank = view.ranking.filter(pl.col("code") == "360000")["rank"][0]
     assert m.tips["360000"] == (f"{jx['name']}\nGrids per 10k residents: {jx['grids_per_10k']:,.1f} per 10k residents\n"
-                                f"Rank: {rank} of {view.ranking.height - 1}\nPopulation: {jx['population'] / 1e4:,.1f} ×10k\n"
+                                f"Rank: {rank} of {view.ranking.height - 1}\n"
+                                f"Population: {jx['population'] / 1e4:,.1f} ×10k\n"
                                 f"{jx['grids']:,} grids · {jx['workers']:,} grid workers")
     assert m.values == dict(zip(view.ranking["code"][:-1], view.ranking["grids_per_10k"][:-1]))
 

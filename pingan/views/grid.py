@@ -130,7 +130,8 @@ TEXT = Texts({
     "no_grid": ("所选范围没有网格数据。", "No grid data for this scope."),
     "paren": ("{text}({note})", "{text} ({note})"),
     "tip": ("{name}\n{ind}:{value}\n排名:第{rank}位 / {n}\n常住人口:{pop}万人\n网格 {grids} 个 · 网格员 {workers} 人",
-            "{name}\n{ind}: {value}\nRank: {rank} of {n}\nPopulation: {pop} ×10k\n{grids} grids · {workers} grid workers"),
+            "{name}\n{ind}: {value}\nRank: {rank} of {n}\nPopulation: {pop} ×10k\n"
+            "{grids} grids · {workers} grid workers"),
     # Download file names stay Chinese in both languages.
     "file_towns": ("{place}_乡镇网格", "{place}_乡镇网格"),
     "file_ranking": ("{place}_{ind}", "{place}_{ind}"),

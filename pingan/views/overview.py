@@ -18,10 +18,8 @@ TEXT = Texts({
     "satisfaction_section": ("群众安全感与满意度", "Safety and satisfaction"),
     "mixed": ("。与上期不作比较:一期是导入的数据,另一期是演示数据。",
               ". Not compared with the previous period: one of the two is imported data, the other demo data."),
-    "change": ("{change:+.1%} {vs}", "{change:+.1%} {vs}"),
     "points": ("{diff:+.2f} 个百分点", "{diff:+.2f} pp"),
     "target_suffix": (" · {target} {value:g}%", " · {target} {value:g}%"),
-    "per10k": ("{value:.1f}{unit}", "{value:.1f}{unit}"),
     "caption": ("安全感与满意度为{year}年度调查结果(按样本量加权),与{prev_year}年度相比;其余指标与上一同长期间"
                 "({prev})相比。网格数为期末存量。",
                 "Survey indices are for {year} against {prev_year}; other figures against the previous period of "
@@ -124,7 +122,7 @@ class _Metrics:
     def count(self, code: str, now, before, comparable: bool = True) -> Metric:
         unit = self.catalog[code]["unit"]
         change = fmt.change_ratio(now, before) if comparable else None
-        delta = None if change is None else TEXT("change", self.lang, change=change, vs=t("vs_previous", self.lang))
+        delta = None if change is None else f"{change:+.1%} {t('vs_previous', self.lang)}"
         return Metric(code, self.name(code), fmt.value(now, unit, self.lang), now, before, comparable, delta,
                       help=self._help(code, "", comparable))
 
@@ -169,8 +167,7 @@ def build(scope: Scope) -> Overview:
     grid = (
         m.count("grid_count", grid_now["grids"], grid_prev["grids"], grid_cmp),
         m.count("grid_worker_count", grid_now["workers"], grid_prev["workers"], grid_cmp),
-        m.plain("grids_per_10k", per10k, "—" if per10k is None else
-                TEXT("per10k", lang, value=per10k, unit=catalog["grids_per_10k"]["unit"])),
+        m.plain("grids_per_10k", per10k, "—" if per10k is None else f"{per10k:.1f}{catalog['grids_per_10k']['unit']}"),
         m.plain("grid_worker_fulltime_share", share, fmt.pct(share, 1)),
     )
     disp_cmp = pair_comparable(disp_now, disp_prev)
