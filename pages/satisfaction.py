@@ -1,398 +1,83 @@
 """安全感与满意度: survey indices of a place and its sub-regions with 95% intervals, ranks, change and streaks.
 
-The survey year is the end year of the scope's period; year-on-year compares with the survey of the year before.
-Sub-regions are the scope's children (provinces, prefectures of a province, counties of a prefecture); a county
-is compared with the other counties of its prefecture. URL: `ind` (the ranked index), `x_ind` / `y_ind` (scatter).
+URL: `ind` (the ranked index), `x_ind` / `y_ind` (scatter). Everything shown comes from
+pingan/views/satisfaction.py; this file lays it out.
 """
-import polars as pl
 import streamlit as st
 
-from pingan import fmt, frame, queries, stats
-from pingan.charts import satisfaction as charts
-from pingan.i18n import t
+from pingan import frame, ui
+from pingan.views import satisfaction as view
 
-TEXT = {
-    "title": ("{place}{year}年群众安全感与满意度", "Safety and satisfaction surveys: {place}, {year}"),
-    "method": ("调查年度取所选期间的截止年份({year}年),同比为与{prev}年度调查相比。指数 = 肯定回答人数 ÷ 有效样本 × 100%,"
-               "按样本量加权合计各县调查;95%置信区间为合计样本的 Wilson 区间(按简单随机抽样近似)。",
-               "The survey year is the end year of the chosen period ({year}); year-on-year compares with {prev}. "
-               "Index = positive answers ÷ valid respondents × 100%, counties summed by sample; the 95% interval is "
-               "the Wilson interval of the summed counts (simple-random-sample approximation)."),
-    "ci": ("95%区间 {lo}–{hi} · 样本 {n}人", "95% CI {lo}–{hi} · n = {n}"),
-    "yoy_up": ("较{prev}年上升,超出抽样误差", "Up on {prev} beyond sampling error"),
-    "yoy_down": ("较{prev}年下降,超出抽样误差", "Down on {prev} beyond sampling error"),
-    "yoy_same": ("较{prev}年变化在抽样误差以内", "Change on {prev} within sampling error"),
-    "yoy_none": ("{prev}年无此项调查", "Not surveyed in {prev}"),
-    "pp": ("{v:+.2f} 个百分点", "{v:+.2f} pp"),
-    "match": (":green[与仓库一致]", ":green[matches the warehouse]"),
-    "differs": (":red[与仓库不一致]", ":red[differs from the warehouse]"),
-    "uncheckable": ("仓库无法核对", "not comparable"),
-    "published": ("**公开 {v}%**:“{quote}” · {mark}", "**Published {v}%**: “{quote}” · {mark}"),
-    "streak": ("连续{n}年保持在{target}%以上({start}–{end}年{first})",
-               "At or above {target}% for {n} years running ({start}–{end}{first})"),
-    "streak_one": ("{end}年达到目标{target}%{first}", "At or above the {target}% target in {end}{first}"),
-    "streak_first": (",调查始于{start}年", "; surveys start in {start}"),
-    "first_survey": ("(首次调查)", " (first survey)"),
-    "streak_none": (":red[{year}年低于目标{target}%]", ":red[Below the {target}% target in {year}]"),
-    "pub_streak": ("**公开(截至{end}年)**:“{quote}” · {mark}", "**Published (to {end})**: “{quote}” · {mark}"),
-    "target": ("目标 {v}%", "target {v}%"),
-    "compare": ("各{child}比较", "The {child} compared"),
-    "index": ("指数", "Index"),
-    "rank_title": ("{year}年{parent}各{child}{ind}:{verdict}", "{ind} across {child} of {parent}, {year}: {verdict}"),
-    "verdict": ("{a}个高于{ref}、{b}个低于{ref}(差距超出抽样误差)",
-                "{a} above and {b} below {ref} beyond sampling error"),
-    "verdict_none": ("与{ref}的差距均在抽样误差以内", "every gap to {ref} is within sampling error"),
-    "above": ("高于{ref}(超出误差)", "Above {ref} (beyond error)"),
-    "same": ("与{ref}无显著差异", "Not distinguishable from {ref}"),
-    "below": ("低于{ref}(超出误差)", "Below {ref} (beyond error)"),
-    "above_short": ("高于{ref}", "Above"), "same_short": ("差异不显著", "Not different"),
-    "below_short": ("低于{ref}", "Below"),
-    "published_mark": ("公开值", "Published"),
-    "target_line": ("目标", "Target"),
-    "hover_rate": ("指数", "Index"), "hover_ci": ("95%区间", "95% CI"), "hover_n": ("样本(人)", "Respondents"),
-    "hover_rank": ("名次(区间)", "Rank (range)"),
-    "hover_change": ("较{prev}年 {v:+.2f} 个百分点;{prev}年名次 {rank}(变化 {d:+d})",
-                     "{v:+.2f} pp on {prev}; rank in {prev} {rank} (change {d:+d})"),
-    "hover_none": ("{prev}年无此项调查", "Not surveyed in {prev}"),
-    "prev_mark": ("{prev}年值", "{prev} value"),
-    "rank_note": ("圆点为指数,横线为95%置信区间,短竖线为上年值;虚线为{ref}水平,点线为目标。名次按指数排列,括号内为名次区间:"
-                  "区间相互重叠的地区无法区分先后,名次写作“2–4”。实心蓝点/方块表示区间整体高于/低于{ref}。",
-                  "Dots are indices, bars 95% intervals, ticks last year's value; the dashed line is {ref}, the "
-                  "dotted line the target. Ranks "
-                  "follow the index; the bracket gives the rank range: regions whose intervals overlap cannot be "
-                  "ordered, so their rank reads “2–4”. Filled blue dots / squares: the whole interval lies "
-                  "above / below {ref}."),
-    "trend": ("变化与连续达标", "Change and streaks"),
-    "trend_title": ("{place}{ind}{first}–{year}年走势:{streak}", "{ind} in {place}, {first}–{year}: {streak}"),
-    "trend_streak": ("已连续{n}年保持在{target}%以上", "{n} years running at or above {target}%"),
-    "trend_one": ("{year}年达到目标{target}%", "at or above the {target}% target in {year}"),
-    "trend_nostreak": ("{year}年低于目标{target}%", "below the {target}% target in {year}"),
-    "trend_notarget": ("{year}年为{v}", "{v} in {year}"),
-    "highlight": ("高亮下级地区", "Highlight sub-regions"),
-    "highlight_hint": ("选择要突出显示的地区", "Choose regions to highlight"),
-    "others": ("其他下级地区", "Other sub-regions"),
-    "siblings": ("{parent}其他{child}", "Other {child} of {parent}"),
-    "band": ("95%区间", "95% interval"),
-    "trend_note": ("粗线为{place},浅色带为其95%置信区间;灰线为各下级地区(鼠标悬停可见名称)。",
-                   "The thick line is {place} with its 95% band; grey lines are the sub-regions (hover for names)."),
-    "scatter": ("两项指数对照", "One index against another"),
-    "x_ind": ("横轴指数", "Horizontal index"),
-    "y_ind": ("纵轴指数", "Vertical index"),
-    "same_ind": ("请选择两项不同的指数。", "Choose two different indices."),
-    "scatter_title": ("{year}年各{child}{x}与{y}:{rel}", "{x} against {y} across {child}, {year}: {rel}"),
-    "rel_pos": ("{x}高的地区{y}也较高(相关系数 r = {r:.2f})", "higher {x} goes with higher {y} (r = {r:.2f})"),
-    "rel_neg": ("{x}高的地区{y}反而较低(相关系数 r = {r:.2f})", "higher {x} goes with lower {y} (r = {r:.2f})"),
-    "rel_none": ("两项指数关系不明显(相关系数 r = {r:.2f})", "no clear relation (r = {r:.2f})"),
-    "rel_na": ("地区太少,无法判断关系", "too few regions to judge"),
-    "scatter_note": ("点的面积表示样本量(两项调查平均,人),细线为各自的95%置信区间;虚线为{ref}水平({x} {vx},"
-                     "{y} {vy})。",
-                     "Point area shows respondents (mean of the two surveys); thin bars are 95% intervals; dashed "
-                     "lines are {ref} ({x} {vx}, {y} {vy})."),
-    "axis": ("{name}(%)", "{name} (%)"),
-    "table": ("明细表", "Table"),
-    "all_rows": ("表中显示全部指数", "Show every index in the table"),
-    "table_note": ("{year}年调查;名次变化为正表示名次上升;同比判定依据 Newcombe 差值区间是否跨过 0。",
-                   "Survey of {year}; a positive rank change is a rise; year-on-year verdicts use the Newcombe "
-                   "interval of the difference."),
-    "no_children": ("{place}没有可比较的下级地区。", "{place} has no sub-regions to compare."),
-    "no_data": ("{place}{year}年没有满意度调查数据。", "No survey data for {place} in {year}."),
-    "all_ref": ("总体", "overall"),
-    "up": ("上升", "up"), "down": ("下降", "down"), "flat": ("误差内", "within error"),
-    "col_ind": ("指数名称", "Index"), "col_rank": ("名次", "Rank"), "col_range": ("名次区间", "Rank range"),
-    "col_region": ("地区", "Region"), "col_code": ("代码", "Code"), "col_rate": ("指数(%)", "Index (%)"),
-    "col_lo": ("95%下限(%)", "95% low (%)"), "col_hi": ("95%上限(%)", "95% high (%)"),
-    "col_n": ("样本(人)", "Respondents"), "col_gap": ("与{ref}差(百分点)", "Gap to {ref} (pp)"),
-    "col_versus": ("与{ref}比较(超出误差)", "Versus {ref} (beyond error)"), "col_prev": ("{prev}年(%)", "{prev} (%)"),
-    "col_yoy": ("同比(百分点)", "YoY (pp)"), "col_yoy_sig": ("同比判定", "YoY verdict"),
-    "col_prev_rank": ("{prev}年名次", "Rank {prev}"), "col_rank_change": ("名次变化", "Rank change"),
-    "col_streak": ("连续达标(年)", "Years at target"), "col_pub": ("公开值(%)", "Published (%)"),
-}
-ORDER = ("sat_public_safety", "sat_public_order", "sat_law_enforcement", "sat_antigang", "sat_rule_of_law",
-         "sat_team_rectification")
-
+tr = ui.texts(view.TEXT)
 scope = frame.scope_filter()
-lang = scope.lang
-zh = lang == "zh"
-year, prev_year = scope.year, scope.year - 1
+v = view.build(scope)
+codes = list(v.codes)
 
-
-def tr(key: str, **kw) -> str:
-    return TEXT[key][0 if zh else 1].format(**kw)
-
-
-def ref_word(name: str, short: str, level: str) -> str:
-    """How a report names the whole of a place: 全省, 全区, 全州, 全市, 全县."""
-    if not zh:
-        return f"{short} overall" if level != "all" else "all regions overall"
-    if level == "all":
-        return tr("all_ref")
-    for suffix, word in (("自治区", "全区"), ("省", "全省"), ("地区", "全地区"), ("盟", "全盟"), ("州", "全州"),
-                         ("县", "全县"), ("旗", "全旗"), ("区", "全区")):
-        if name.endswith(suffix):
-            return word
-    return "全市"
-
-
-# The comparison: the scope's children, or for a county its sibling counties.
-regs = frame.regions()
-reg = {r["code"]: r for r in regs.iter_rows(named=True)}
-if scope.level == "county":
-    comp_region, child_level, mine = scope.prefecture, "county", reg[scope.county]["short_name"]
-else:
-    comp_region, child_level, mine = scope.region, scope.child_level, None
-comp_level = reg[comp_region]["level"] if comp_region else "all"
-comp_short = reg[comp_region]["short_name"] if comp_region else t("all_regions", lang)
-ref_label = ref_word(reg[comp_region]["name"] if comp_region else "", comp_short, comp_level)
-child_word = t(child_level, lang) if zh else {"province": "provinces", "prefecture": "prefectures",
-                                              "county": "counties"}[child_level]
-own_short = reg[scope.region]["short_name"] if scope.region else t("all_regions", lang)
-
-catalog = {r["code"]: r for r in queries.run("meta_indicators").filter(pl.col("domain") == "satisfaction")
-           .iter_rows(named=True)}
-own = stats.with_wilson(queries.run("satisfaction_region_trend", region=scope.region))
-ref_trend = own if comp_region == scope.region else \
-    queries.run("satisfaction_region_trend", region=comp_region)
-subs = queries.run("satisfaction_subregions", region=comp_region, child_level=child_level, year=year)
-sub_trend = queries.run("satisfaction_subregion_trend", region=comp_region, child_level=child_level)
-published = queries.run("satisfaction_published", region=comp_region)
-
-own_now = {r["indicator"]: r for r in own.filter(pl.col("year") == year).iter_rows(named=True)}
-own_prev = {r["indicator"]: r for r in own.filter(pl.col("year") == prev_year).iter_rows(named=True)}
-ref_now = {r["indicator"]: r["rate_pct"] for r in ref_trend.filter(pl.col("year") == year).iter_rows(named=True)}
-codes = [c for c in ORDER if c in own_now and c in catalog] + \
-    sorted(c for c in own_now if c in catalog and c not in ORDER)
-has_demo = any(r["has_demo"] for r in own_now.values()) or bool(subs["has_demo"].any())
-
-
-def ind_name(code: str) -> str:
-    return catalog[code]["name_zh"] if zh else catalog[code]["name_en"]
-
-
-frame.header(tr("title", place=scope.name, year=year), scope, has_demo)
-st.caption(tr("method", year=year, prev=prev_year))
-if not codes:
-    st.info(tr("no_data", place=scope.name, year=year))
+frame.header(v.title, scope, v.has_demo)
+st.caption(v.method)
+if v.no_data:
+    st.info(v.no_data)
     st.stop()
 
-
-def pub_mark(row: dict) -> str:
-    if row["matches"] is None:
-        return tr("uncheckable")
-    return tr("match") if row["matches"] else tr("differs")
-
-
 # Headline: the scope's own indices, each with its interval, change, streak and the published figure.
-mine_pub = published.filter(pl.col("region_code") == scope.region) if scope.region else published.head(0)
 per_row = 3
-for start in range(0, len(codes), per_row):
-    cols = st.columns(per_row)
-    for col, code in zip(cols, codes[start:start + per_row]):
-        now, before = own_now[code], own_prev.get(code)
-        target = catalog[code]["target"]
-        delta = None if before is None else tr("pp", v=now["rate_pct"] - before["rate_pct"])
-        label = ind_name(code) + (f" · {tr('target', v=f'{target:g}')}" if target is not None else "")
+for start in range(0, len(v.headline), per_row):
+    for col, h in zip(st.columns(per_row), v.headline[start:start + per_row]):
         with col:
-            st.metric(label, fmt.pct(now["rate_pct"]), delta=delta, help=catalog[code]["definition_zh"])
-            lines = [tr("ci", lo=fmt.pct(now["ci_low_pct"]), hi=fmt.pct(now["ci_high_pct"]),
-                        n=f"{now['sample_size']:,}")]
-            if before is None:
-                lines.append(tr("yoy_none", prev=prev_year))
-            else:
-                lo, hi = stats.newcombe_diff(now["positive"], now["sample_size"], before["positive"],
-                                             before["sample_size"])
-                lines.append(tr("yoy_up" if lo > 0 else "yoy_down" if hi < 0 else "yoy_same", prev=prev_year))
-            if target is not None:
-                series = own.filter(pl.col("indicator") == code)
-                by_year = dict(zip(series["year"].to_list(), series["rate_pct"].to_list()))
-                n, first = stats.streak(by_year, target, year)
-                from_first = bool(n) and first == min(by_year)
-                if not n:
-                    lines.append(tr("streak_none", year=year, target=f"{target:g}"))
-                elif n == 1:
-                    lines.append(tr("streak_one", end=year, target=f"{target:g}",
-                                    first=tr("first_survey") if from_first else ""))
-                else:
-                    lines.append(tr("streak", n=n, target=f"{target:g}", start=first, end=year,
-                                    first=tr("streak_first", start=first) if from_first else ""))
-            st.caption("  \n".join(lines))
-            figs = mine_pub.filter(pl.col("indicator") == code)
-            annual = figs.filter((pl.col("years") == 1) & (pl.col("end_year") == year))
-            if annual.height:
-                # the same figure may be quoted twice in the seed: show the fuller sentence
-                row = annual.sort(pl.col("quote").str.len_chars(), descending=True).row(0, named=True)
-                st.caption(tr("published", v=f"{row['value']:g}", quote=row["quote"], mark=pub_mark(row)))
-            claims = figs.filter((pl.col("years") > 1) & (pl.col("end_year") <= year))
-            if claims.height:
-                row = claims.sort("end_year").row(-1, named=True)
-                st.caption(tr("pub_streak", end=row["end_year"], quote=row["quote"], mark=pub_mark(row)))
+            st.metric(h.label, h.value, delta=h.delta, help=h.help)
+            st.caption(h.lines)
+            for line in (h.published, h.claim):
+                if line:
+                    st.caption(line)
 
-# Sub-regions of every index this year: intervals, rank ranges, verdicts against the parent, change, streaks.
-ann_pub = published.filter((pl.col("years") == 1) & (pl.col("end_year") == year)) \
-    .group_by("region_code", "indicator").agg(pl.col("value").first().alias("published_value"))
-tables = []
-for code in codes:
-    part = subs.filter(pl.col("indicator") == code)
-    if part.height == 0:
-        continue
-    runs = stats.streaks(sub_trend.filter(pl.col("indicator") == code), "code", catalog[code]["target"], year)
-    tables.append(
-        stats.compare(part, ref_now.get(code))
-        .join(runs, on="code", how="left")
-        .join(ann_pub, left_on=["code", "indicator"], right_on=["region_code", "indicator"], how="left")
-        .with_columns(pl.lit(ind_name(code)).alias("indicator_name"),
-                      (pl.col("prev_rank") - pl.col("rank")).alias("rank_change")))
-table_all = pl.concat(tables, how="diagonal_relaxed") if tables else pl.DataFrame()
-
-st.subheader(tr("compare", child=child_word))
-url_ind = st.query_params.get("ind")
-if url_ind in codes and st.session_state.get("_sat_ind_url") != url_ind:
-    st.session_state["sat_ind"] = url_ind
-if st.session_state.get("sat_ind") not in codes:
-    st.session_state["sat_ind"] = codes[0]
-ind = st.segmented_control(tr("index"), codes, key="sat_ind", format_func=ind_name, selection_mode="single") \
-    or codes[0]
-st.query_params["ind"] = ind
-st.session_state["_sat_ind_url"] = ind
-
-view = table_all.filter(pl.col("indicator") == ind) if table_all.height else table_all
-if view.height == 0:
-    st.info(tr("no_children", place=comp_short))
+st.subheader(v.compare_head)
+ui.url_choice("ind", "sat_ind", codes, codes[0])
+ind = st.segmented_control(tr("index"), codes, key="sat_ind", format_func=v.names.get,
+                           selection_mode="single") or codes[0]
+ui.url_write("ind", ind, codes[0])
+rank = view.ranking(v, ind)
+if rank.empty:
+    st.info(rank.empty)
 else:
-    view = view.sort("rank", "code")
-    counts = view["versus"].value_counts()
-    n_of = dict(zip(counts["versus"].to_list(), counts["count"].to_list()))
-    verdict = tr("verdict", a=n_of.get("above", 0), b=n_of.get("below", 0), ref=ref_label) \
-        if n_of.get("above") or n_of.get("below") else tr("verdict_none", ref=ref_label)
-    marker = pl.lit("") if mine is None else \
-        pl.when(pl.col("short_name") == mine).then(pl.lit("▶ ")).otherwise(pl.lit(""))
-    dots = view.with_columns(
-        pl.concat_str(marker, pl.col("short_name"), pl.lit("  ("), pl.col("rank_range"), pl.lit(")")).alias("label"),
-        pl.col("short_name").alias("name"), pl.col("rank_range").alias("rank_label"),
-        pl.struct("yoy_pts", "rank_change", "prev_rank").map_elements(
-            lambda r: tr("hover_none", prev=prev_year) if r["yoy_pts"] is None else
-            tr("hover_change", prev=prev_year, v=r["yoy_pts"], rank=r["prev_rank"], d=r["rank_change"] or 0),
-            return_dtype=pl.Utf8).alias("change"))
-    fig = charts.ranked_dots(
-        dots, ref_value=ref_now.get(ind), ref_label=ref_label, target=catalog[ind]["target"],
-        title=tr("rank_title", year=year, parent=comp_short, child=child_word, ind=ind_name(ind), verdict=verdict),
-        versus_names={k: tr(k, ref=ref_label) for k in ("above", "same", "below")},
-        published_name=tr("published_mark"), target_name=tr("target_line"), prev_name=tr("prev_mark", prev=prev_year),
-        hover={"rate": tr("hover_rate"), "ci": tr("hover_ci"), "n": tr("hover_n"), "rank": tr("hover_rank")})
-    st.plotly_chart(fig, width="stretch", key="sat_rank_chart")
-    st.caption(tr("rank_note", ref=ref_label))
+    st.plotly_chart(rank.chart, width="stretch", key="sat_rank_chart")
+    st.caption(rank.note)
 
 # Change: the scope's own line with its band, the sub-regions behind it, streak in the title.
 st.subheader(tr("trend"))
-own_line = own.filter((pl.col("indicator") == ind) & (pl.col("year") <= year)).sort("year")
-kids_line = sub_trend.filter((pl.col("indicator") == ind) & (pl.col("year") <= year))
-if mine:
-    kids_line = kids_line.filter(pl.col("short_name") != mine)
-names = sorted(set(kids_line["short_name"].to_list()))
+names = list(view.trend(v, ind).names)
 st.session_state["sat_highlight"] = [n for n in st.session_state.get("sat_highlight", []) if n in names]
 pick = st.multiselect(tr("highlight"), names, key="sat_highlight", placeholder=tr("highlight_hint"))
-target = catalog[ind]["target"]
-if own_line.height:
-    by_year = dict(zip(own_line["year"].to_list(), own_line["rate_pct"].to_list()))
-    n_run, _ = stats.streak(by_year, target, year) if target is not None else (0, None)
-    if target is None:
-        streak_text = tr("trend_notarget", year=year, v=fmt.pct(by_year.get(year)))
-    elif n_run == 0:
-        streak_text = tr("trend_nostreak", year=year, target=f"{target:g}")
-    elif n_run == 1:
-        streak_text = tr("trend_one", year=year, target=f"{target:g}")
-    else:
-        streak_text = tr("trend_streak", n=n_run, target=f"{target:g}")
-    fig = charts.trend(
-        own_line, kids_line, own_label=own_short, target=target, highlight=pick,
-        title=tr("trend_title", place=own_short, ind=ind_name(ind), first=int(own_line["year"].min()), year=year,
-                 streak=streak_text),
-        others_name=tr("siblings", parent=comp_short, child=child_word) if mine else tr("others"),
-        band_name=tr("band"), target_name=tr("target_line"))
-    st.plotly_chart(fig, width="stretch", key="sat_trend_chart")
-    st.caption(tr("trend_note", place=own_short))
+line = view.trend(v, ind, pick)
+if line.chart is not None:
+    st.plotly_chart(line.chart, width="stretch", key="sat_trend_chart")
+    st.caption(line.note)
 
 # Two indices at once across the sub-regions.
 st.subheader(tr("scatter"))
-for key, fallback in (("x_ind", "sat_public_safety"), ("y_ind", "sat_law_enforcement")):
-    skey = f"sat_{key}"
-    url_val = st.query_params.get(key)
-    if url_val in codes and st.session_state.get(f"_{skey}_url") != url_val:
-        st.session_state[skey] = url_val
-    if st.session_state.get(skey) not in codes:
-        st.session_state[skey] = fallback if fallback in codes else codes[-1 if key == "y_ind" else 0]
+defaults = view.scatter_defaults(codes)
+for key in ("x_ind", "y_ind"):
+    ui.url_choice(key, f"sat_{key}", codes, defaults[key])
 c1, c2 = st.columns(2)
-x_ind = c1.selectbox(tr("x_ind"), codes, key="sat_x_ind", format_func=ind_name)
-y_ind = c2.selectbox(tr("y_ind"), codes, key="sat_y_ind", format_func=ind_name)
-for key, val in (("x_ind", x_ind), ("y_ind", y_ind)):
-    st.query_params[key] = val
-    st.session_state[f"_sat_{key}_url"] = val
-if x_ind == y_ind:
-    st.info(tr("same_ind"))
-elif table_all.height:
-    cols = ["code", "short_name", "rate_pct", "ci_low_pct", "ci_high_pct", "sample_size"]
-    xs = table_all.filter(pl.col("indicator") == x_ind).select(cols)
-    ys = table_all.filter(pl.col("indicator") == y_ind).select(cols)
-    pair = xs.join(ys, on=["code", "short_name"], suffix="_y").select(
-        "short_name",
-        pl.col("rate_pct").alias("x"), pl.col("ci_low_pct").alias("x_low"), pl.col("ci_high_pct").alias("x_high"),
-        pl.col("rate_pct_y").alias("y"), pl.col("ci_low_pct_y").alias("y_low"),
-        pl.col("ci_high_pct_y").alias("y_high"),
-        ((pl.col("sample_size") + pl.col("sample_size_y")) / 2).round(0).cast(pl.Int64).alias("sample_size"))
-    if pair.height == 0:
-        st.info(tr("no_children", place=comp_short))
-    else:
-        r = stats.pearson(pair["x"].to_list(), pair["y"].to_list())
-        names_xy = {"x": ind_name(x_ind), "y": ind_name(y_ind)}
-        rel = tr("rel_na") if r is None else tr("rel_pos" if r >= 0.5 else "rel_neg" if r <= -0.5 else "rel_none",
-                                                r=r, **names_xy)
-        fig = charts.scatter(
-            pair, x_name=names_xy["x"], y_name=names_xy["y"], ref_x=ref_now.get(x_ind), ref_y=ref_now.get(y_ind),
-            ref_label=ref_label, highlight=mine, n_label=tr("hover_n"),
-            x_title=tr("axis", name=names_xy["x"]), y_title=tr("axis", name=names_xy["y"]),
-            title=tr("scatter_title", year=year, child=child_word, rel=rel, **names_xy))
-        st.plotly_chart(fig, width="stretch", key="sat_scatter_chart")
-        st.caption(tr("scatter_note", ref=ref_label, vx=fmt.pct(ref_now.get(x_ind)), vy=fmt.pct(ref_now.get(y_ind)),
-                      **names_xy))
+x_ind = c1.selectbox(tr("x_ind"), codes, key="sat_x_ind", format_func=v.names.get)
+y_ind = c2.selectbox(tr("y_ind"), codes, key="sat_y_ind", format_func=v.names.get)
+ui.url_write("x_ind", x_ind, defaults["x_ind"])
+ui.url_write("y_ind", y_ind, defaults["y_ind"])
+pair = view.scatter(v, x_ind, y_ind)
+if pair.message:
+    st.info(pair.message)
+elif pair.chart is not None:
+    st.plotly_chart(pair.chart, width="stretch", key="sat_scatter_chart")
+    st.caption(pair.note)
 
 # Everything shown, as a sortable, exportable table.
 st.subheader(tr("table"))
-if table_all.height:
+if v.table_all.height:
     show_all = st.toggle(tr("all_rows"), key="sat_all_rows")
-    rows = (table_all if show_all else table_all.filter(pl.col("indicator") == ind)).sort("indicator", "rank", "code")
-    yoy_word = {"up": tr("up"), "down": tr("down"), "same": tr("flat")}
-    out = rows.select(
-        pl.col("rank").alias(tr("col_rank")),
-        pl.col("rank_range").alias(tr("col_range")),
-        pl.col("short_name").alias(tr("col_region")),
-        pl.col("rate_pct").round(2).alias(tr("col_rate")),
-        pl.col("ci_low_pct").round(2).alias(tr("col_lo")),
-        pl.col("ci_high_pct").round(2).alias(tr("col_hi")),
-        pl.col("sample_size").alias(tr("col_n")),
-        pl.col("gap_pts").round(2).alias(tr("col_gap", ref=ref_label)),
-        pl.col("versus").replace_strict({k: tr(f"{k}_short", ref=ref_label) for k in ("above", "same", "below")})
-        .alias(tr("col_versus", ref=ref_label)),
-        pl.col("prev_rate_pct").round(2).alias(tr("col_prev", prev=prev_year)),
-        pl.col("yoy_pts").round(2).alias(tr("col_yoy")),
-        pl.col("yoy_change").replace_strict(yoy_word, default=None).alias(tr("col_yoy_sig")),
-        pl.col("prev_rank").alias(tr("col_prev_rank", prev=prev_year)),
-        pl.col("rank_change").alias(tr("col_rank_change")),
-        pl.col("streak_years").alias(tr("col_streak")),
-        pl.col("published_value").alias(tr("col_pub")),
-        pl.col("code").alias(tr("col_code")),
-    )
-    if show_all:
-        out = out.insert_column(0, rows["indicator_name"].alias(tr("col_ind")))
-    num = st.column_config.NumberColumn
-    formats = {"col_rank": "%d", "col_rate": "%.2f", "col_lo": "%.2f", "col_hi": "%.2f", "col_n": "localized",
-               "col_yoy": "%+.2f", "col_rank_change": "%+d", "col_streak": "%d", "col_pub": "%g"}
-    config = {tr(k): num(format=f) for k, f in formats.items()}
-    config.update({tr("col_gap", ref=ref_label): num(format="%+.2f"),
-                   tr("col_prev", prev=prev_year): num(format="%.2f"),
-                   tr("col_prev_rank", prev=prev_year): num(format="%d")})
+    tab = view.table(v, ind, show_all)
+    config = {name: st.column_config.NumberColumn(format=f) for name, f in tab.formats.items()}
     # the code goes into the export, not onto the screen, to keep the table within the page's width
-    st.dataframe(out, hide_index=True, width="stretch", column_config=config,
-                 column_order=[c for c in out.columns if c != tr("col_code")],
-                 height=min(38 + 35 * out.height, 640))  # every sub-region in view without scrolling
-    st.caption(tr("table_note", year=year))
-    frame.downloads(out, f"安全感与满意度_{comp_short}_{year}" if zh else f"satisfaction_{comp_region or 'all'}_{year}",
-                    lang, key="sat_table")
+    st.dataframe(tab.frame, hide_index=True, width="stretch", column_config=config,
+                 column_order=[c for c in tab.frame.columns if c != tab.hidden],
+                 height=min(38 + 35 * tab.frame.height, 640))  # every sub-region in view without scrolling
+    st.caption(tab.note)
+    frame.downloads(tab.frame, tab.basename, scope.lang, key="sat_table")

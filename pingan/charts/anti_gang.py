@@ -7,102 +7,50 @@ import polars as pl
 import plotly.graph_objects as go
 
 from pingan import fmt, reference
+from pingan.i18n import Texts
 
 from . import CATEGORICAL, NEUTRAL, TARGET, style
 
-# The page's strings (Chinese first, English when the scope's language is 'en').
-TEXT: dict[str, tuple[str, str]] = {
-    "title": ("{name}扫黑除恶斗争成效", "Anti-gang campaign: {name}"),
-    "phase": ("阶段", "Phase"),
+# The strings the charts draw themselves (titles, axes, legends); the page's own are in pingan/views/anti_gang.py.
+TEXT = Texts({
     "phase_special": ("专项斗争({a}—{b}年)", "Special campaign ({a}–{b})"),
     "phase_routine": ("常态化({a}—{b}年)", "Routine phase ({a}–{b})"),
     "phase_all": ("全部({a}—{b}年)", "Whole campaign ({a}–{b})"),
     "phase_period": ("按侧栏期间", "Sidebar period"),
-    "phase_rule": ("统计年份由上面的“阶段”决定,侧栏的期间在本页不参与统计;选“按侧栏期间”才按侧栏期间所跨的整年统计。",
-                   "The phase above sets the years; the sidebar period is ignored here unless you pick "
-                   "'sidebar period'."),
-    "phase_help": ("扫黑除恶数据按年填报,文件也按阶段公布数字,所以本页以阶段为准(阶段优先于侧栏期间)。"
-                   "选“按侧栏期间”时,取侧栏期间所跨的整年,并限于有数据的{a}—{b}年,例如 2022年第三季度按 2022 全年计。"
-                   "逐年图始终显示全部年份,所选年份加底色。",
-                   "Tallies are reported by year and the documents publish them by phase, so the phase wins over "
-                   "the sidebar period. With 'sidebar period' the page counts the whole years the sidebar period "
-                   "touches, within the data's {a}–{b} (2022Q3 counts as 2022). The by-year charts always show "
-                   "every year and shade the selected ones."),
-    "no_years": ("侧栏期间({p})与扫黑除恶数据的年份({a}—{b}年)没有交集。请调整侧栏期间或选择一个阶段。",
-                 "The sidebar period ({p}) does not overlap the campaign data ({a}–{b}). Change the period or "
-                 "pick a phase."),
-    "no_data": ("所选地区没有扫黑除恶数据。", "No anti-gang data for this place."),
-    "grp_gangs": ("打掉黑恶势力", "Gangs broken up"),
-    "grp_cases": ("破案、抓人、追逃、追赃", "Cases, suspects, fugitives, assets"),
-    "grp_umbrella": ("打伞破网与基层组织整顿", "Corruption, protection networks and grassroots Party organisations"),
-    "hover_hint": ("将鼠标移到指标名旁的问号上,可看指标定义、每10万人数值,以及文件公开的数字和原文。",
-                   "Hover over the question mark beside a name for its definition, the rate per 100k residents and the "
-                   "published figure with its quote."),
-    "pub_elsewhere": ("本地区的公开数字属于其他阶段:{phases}。切换阶段即可在数字旁看到原文。",
-                      "This place's published figures belong to another phase: {phases}. Switch phase to see "
-                      "them beside the counters."),
-    "pub_delta": ("公开:{v} {mark}", "published: {v} {mark}"),
-    "help_def": ("**定义**:{d}", "**Definition** (zh): {d}"),
-    "help_rate": ("**每10万人**:{v}(2020年第七次全国人口普查常住人口 {p} 人)",
-                  "**Per 100k residents**: {v} (2020 census population {p})"),
-    "help_pub": ("**公开数字**:{v}({r},{period})", "**Published**: {v} ({r}, {period})"),
-    "help_quote": ("原文:“{q}”", "Quote: “{q}”"),
-    "help_match": ("仓库按同一地区、年份、口径汇总为 {w}:{m}", "The warehouse's sum for the same place, years and "
-                   "definition is {w}: {m}"),
-    "match_yes": ("与公开数字一致 ✓", "matches ✓"),
-    "match_no": ("与公开数字不一致 ✗", "differs ✗"),
-    "check_yes": ("✓ 一致", "✓ match"),
-    "check_no": ("✗ 不一致", "✗ differs"),
-    "help_nopub": ("本地区本阶段无公开数字。", "No published figure for this place and phase."),
-    "table_tallies": ("明细表:各项战果、每10万人与公开数字", "Table: tallies, per 100k residents and published figures"),
-    "sec_year": ("逐年战果与阶段", "By year and phase"),
-    "sec_compare": ("公平比较:每10万人口", "Fair comparison: per 100k residents"),
-    "sec_ratios": ("比值", "Ratios"),
-    "pick_indicator": ("指标", "Indicator"),
-    "compare_with": ("比较对象", "Compare"),
-    "children": ("下级地区", "Sub-regions"),
-    "peers": ("同级地区", "Peers"),
-    "pop_note": ("每10万人 = 数量 ÷ 2020年第七次全国人口普查常住人口 × 100000;{years}合计。数量只有个位数时,"
-                 "每10万人的数值受偶然因素影响大,请结合括号里的原始数量看。",
-                 "Per 100k = count ÷ 2020 census resident population × 100,000; totals for {years}. Where the "
-                 "counts are single digits the rate moves a lot by chance: read it with the raw count in brackets."),
-    "pop_note_self": ("深色为本地区。", " The dark bar is this place."),
-    "multiples": ("多项指标同时比较", "Several tallies at once"),
-    "multiples_pick": ("小图指标", "Tallies in the small multiples"),
-    "no_children": ("没有可比较的地区。", "No regions to compare."),
-    "quotes_head": ("文件中的比值", "Ratios stated in the documents"),
-    "quote_cannot": ("仓库暂时算不出这个比值:它需要{base}在{a}—{b}年(专项斗争之前的{n}年)的逐年数据,"
-                     "而仓库的扫黑除恶数据从{first}年开始({held}/{n}年已有)。导入{a}—{b}年的同口径年度数据"
-                     "(按县、按年)后,本页会自动计算:{p0}—{p1}年合计({pv}{unit})÷ {a}—{b}年合计。",
-                     "The warehouse cannot compute this ratio yet: it needs {base} for {a}–{b} (the {n} years before "
-                     "the campaign), and its anti-gang data start in {first} ({held} of {n} years held). Once those "
-                     "yearly, county-level figures are imported the page computes it: the {p0}–{p1} total ({pv}) "
-                     "÷ the {a}–{b} total."),
-    "quote_can": ("仓库按同一口径计算为 {w} 倍(文件:{v} 倍)。", "The warehouse computes {w}× (document: {v}×)."),
-    "no_quotes": ("本地区的文件没有使用“是前N年的几倍”这类比值;下面是仓库能算的比值。",
-                  "This place's documents state no 'N times the prior years' ratio; below are the ratios the "
-                  "warehouse can compute."),
-    "phase_ratio_head": ("常态化与专项斗争:年均战果之比", "Routine vs special phase: yearly averages"),
-    "ratios_head": ("所选年份的结构比值", "Ratios for the selected years"),
-    "year_table": ("逐年明细表", "Table by year"),
-    "rank_table": ("排名表", "Ranking table"),
-    "phase_table": ("阶段对比表", "Phase comparison table"),
-    "ratio_table": ("比值表", "Ratio table"),
-    "ratio_help": ("= {num}({nv})÷ {den}({dv}),{years}合计。", "= {num} ({nv}) ÷ {den} ({dv}), totals for {years}."),
-    "quote_table": ("文件比值表", "Document ratio table"),
-    "q_prior_years": ("比较的前期年数", "Prior years compared"),
-    "q_need_first_year": ("需要的起始年", "Needed from"),
-    "q_need_last_year": ("需要的截止年", "Needed to"),
-    "q_data_first_year": ("仓库数据起始年", "Data from"),
-    "q_data_last_year": ("仓库数据截止年", "Data to"),
-    "q_prior_years_held": ("已有前期年数", "Prior years held"),
-    "q_period_value": ("期间合计", "Period total"),
     "cumulative": ("累计", "Cumulative"),
     # the phases' names: data/reference/campaign_phases.csv
     **{p: (zh, en) for p, zh, en in reference.campaign_phases().select("phase", "name_zh", "name_en").iter_rows()},
-    "selected": ("所选年份", "Selected years"),
-    "year": ("年份", "Year"),
-}
+    "u_yi": ("亿元", "100m yuan"), "u_wan": ("万元", "10k yuan"), "u_yuan": ("元", "yuan"),
+    "rate_money": ("{v:,.2f}万元/10万人", "{v:,.2f} 10k yuan per 100k"),
+    "rate_unit": ("{v:,.2f}{unit}/10万人", "{v:,.2f} {unit} per 100k"),
+    "year_tick": ("{y}年", "{y}"),
+    "cum_name": ("{c}:{n}", "{c}: {n}"),
+    "gangs_title": ("专项斗争期间打掉黑恶团伙{s:,}个,常态化以来{r:,}个,累计{a:,}个",
+                    "{s:,} gangs broken up in the special campaign, {r:,} since it became routine, {a:,} in all"),
+    "gangs_axis": ("当年打掉(个)", "Broken up in the year"),
+    "gangs_axis_cum": ("累计(个)", "Cumulative"),
+    "ind_title": ("{name}:专项斗争年均{s},常态化年均{r}",
+                  "{name}: {s} a year in the special campaign, {r} a year since"),
+    "ind_axis": ("当年({u})", "In the year ({u})"),
+    "ind_axis_cum": ("累计({u})", "Cumulative ({u})"),
+    "rank_label": ("{n}", "{n} ({c})"),
+    "rank_ties": ("{k}地并列", "{k} places tie"),
+    "rank_title": ("每10万人{name}:{top}最高,{bottom}最低",
+                   "{name} per 100k residents: highest in {top}, lowest in {bottom}"),
+    "rank_axis": ("每10万人({u})", "Per 100k residents ({u})"),
+    "rank_text": ("{r:,.2f}(共{w})", "{r:,.2f} ({w})"),
+    "rank_hover": ("%{{y}}: %{{x:,.2f}}{u}/10万人 · %{{customdata}}<extra></extra>",
+                   "%{{y}}: %{{x:,.2f}} {u} per 100k · %{{customdata}}<extra></extra>"),
+    "facet_unit": ("<br>({u}/10万人)", "<br>({u} per 100k)"),
+    "multiples_title": ("多项战果每10万人对比:地区按“{name}”排序",
+                        "Several tallies per 100k residents, regions ordered by {name}"),
+    "ratio_lead": ("常态化以来年均打掉黑恶团伙为专项斗争年均的{p:.0f}%",
+                   "Since {r0} the yearly number of gangs broken up is {p:.0f}% of the special campaign's"),
+    "ratio_lead_none": ("常态化以来年均战果与专项斗争年均之比", "Routine vs special yearly averages"),
+    "ratio_title": ("{lead}({r0}—{r1}年 对 {s0}—{s1}年)", "{lead} ({r0}–{r1} vs {s0}–{s1})"),
+    "ratio_axis": ("常态化年均 ÷ 专项斗争年均(%,虚线为100%)",
+                   "Routine yearly average ÷ special yearly average (%, dashed = 100%)"),
+})
 
 GANG_PARTS = list(reference.parts_of("sum")["ag_gang_total"])  # data/reference/indicator_parts.csv
 COUNTER_GROUPS = [
@@ -132,11 +80,6 @@ def counter_css(lang: str) -> str:
                            else {"label": "4em", "value": "1.5rem"})
 
 
-def tr(key: str, lang: str, **kw) -> str:
-    zh, en = TEXT[key]
-    return (zh if lang == "zh" else en).format(**kw)
-
-
 def phase_years(by_year: pl.DataFrame) -> dict[str, tuple[int, int]]:
     """First and last year of each phase as the data has them, plus the whole campaign."""
     spans = by_year.group_by("phase").agg(pl.col("year").min().alias("a"), pl.col("year").max().alias("b"))
@@ -148,8 +91,8 @@ def phase_years(by_year: pl.DataFrame) -> dict[str, tuple[int, int]]:
 def phase_label(phase: str, spans: dict[str, tuple[int, int]], lang: str) -> str:
     if phase in spans:
         a, b = spans[phase]
-        return tr(f"phase_{phase}", lang, a=a, b=b)
-    return tr("phase_period", lang)
+        return TEXT(f"phase_{phase}", lang, a=a, b=b)
+    return TEXT("phase_period", lang)
 
 
 def unit_label(unit: str, lang: str) -> str:
@@ -159,10 +102,15 @@ def unit_label(unit: str, lang: str) -> str:
 def money_scale(max_abs: float, lang: str) -> tuple[float, str]:
     """The divisor and unit that keep a yuan amount readable: 亿元, 万元 or 元."""
     if max_abs >= 1e8:
-        return 1e8, "亿元" if lang == "zh" else "100m yuan"
+        return 1e8, TEXT("u_yi", lang)
     if max_abs >= 1e4:
-        return 1e4, "万元" if lang == "zh" else "10k yuan"
-    return 1.0, "元" if lang == "zh" else "yuan"
+        return 1e4, TEXT("u_wan", lang)
+    return 1.0, TEXT("u_yuan", lang)
+
+
+def per_100k_scale(unit: str, lang: str) -> tuple[float, str]:
+    """Rates per 10万 residents state money in 万元, other tallies in their own unit."""
+    return money_scale(1e4, lang) if unit == "元" else (1.0, unit_label(unit, lang))
 
 
 def scale_for(unit: str, values, lang: str) -> tuple[float, str]:
@@ -202,8 +150,8 @@ def rate_text(v, unit: str, lang: str) -> str:
     if v is None:
         return "—"
     if unit == "元":
-        return f"{v / 1e4:,.2f}万元/10万人" if lang == "zh" else f"{v / 1e4:,.2f} 10k yuan per 100k"
-    return f"{v:,.2f}{unit}/10万人" if lang == "zh" else f"{v:,.2f} {UNIT_EN.get(unit, unit)} per 100k".replace("  ", " ")
+        return TEXT("rate_money", lang, v=v / 1e4)
+    return TEXT("rate_unit", lang, v=v, unit=unit_label(unit, lang)).replace("  ", " ")
 
 
 def published_text(pub: dict, lang: str) -> str:
@@ -238,12 +186,12 @@ def _phase_marks(boundary: float | None, years: list[int], selected: tuple[int, 
     if boundary is not None:
         shapes.append({"type": "line", "x0": boundary, "x1": boundary, "y0": 0, "y1": 1, "xref": "x",
                        "yref": "paper", "line": {"dash": "dash", "color": TARGET, "width": 1}})
-        for anchor, text in (("right", f"◀ {tr('special', lang)} "), ("left", f" {tr('routine', lang)} ▶")):
+        for anchor, text in (("right", f"◀ {TEXT('special', lang)} "), ("left", f" {TEXT('routine', lang)} ▶")):
             notes.append({"x": boundary, "y": 1.0, "xref": "x", "yref": "paper", "xanchor": anchor,
                           "yanchor": "bottom", "showarrow": False, "text": text,
                           "font": {"size": 12, "color": TARGET}})
     xaxis = {"tickmode": "array", "tickvals": years, "range": [lo - 0.6, hi + 0.6],
-             "ticktext": [str(y) if lang == "en" else f"{y}年" for y in years]}
+             "ticktext": [TEXT("year_tick", lang, y=y) for y in years]}
     return shapes, notes, xaxis
 
 
@@ -292,24 +240,19 @@ def by_year_gangs(by_year: pl.DataFrame, spans: dict, selected: tuple[int, int],
         data.append({"type": "scatter", "x": d["year"].to_list(), "y": d["cumulative_value"].to_list(),
                      "yaxis": "y2", "mode": "lines+markers", "line": {"color": CATEGORICAL[i], "width": 1.5},
                      "marker": {"size": 5}, "legendgroup": code, "showlegend": False,
-                     "hovertemplate": "%{x}: " + tr("cumulative", lang) + " %{y:,}" + unit + f"<extra>{name}</extra>"})
+                     "hovertemplate": "%{x}: " + TEXT("cumulative", lang) + " %{y:,}" + unit + f"<extra>{name}</extra>"})
     tot = by_year.filter(pl.col("indicator") == "ag_gang_total").sort("year")
     data.append({"type": "scatter", "x": tot["year"].to_list(), "y": tot["cumulative_value"].to_list(), "yaxis": "y2",
                  "mode": "lines+markers+text",
-                 "name": f"{tr('cumulative', lang)}:{tot[name_col][0]}" if lang == "zh"
-                 else f"{tr('cumulative', lang)}: {tot[name_col][0]}",
+                 "name": TEXT("cum_name", lang, c=TEXT("cumulative", lang), n=tot[name_col][0]),
                  "text": [f"{v:,}" for v in tot["cumulative_value"].to_list()], "textposition": "top center",
                  "cliponaxis": False, "line": {"color": "#000000", "width": 2.5}, "marker": {"size": 7},
                  "hovertemplate": "%{x}: %{y:,}" + unit + "<extra>%{fullData.name}</extra>"})
     per = {p: tot.filter(pl.col("phase") == p)["value"].sum() for p in ("special", "routine")}
     marks = _phase_marks(boundary_of(spans), years, selected, lang)
-    if lang == "zh":
-        title = (f"专项斗争期间打掉黑恶团伙{per['special']:,}个,常态化以来{per['routine']:,}个,"
-                 f"累计{tot['value'].sum():,}个")
-        return _two_panel_figure(data, marks, "当年打掉(个)", "累计(个)", title, barmode="stack")
-    title = (f"{per['special']:,} gangs broken up in the special campaign, {per['routine']:,} since it became "
-             f"routine, {tot['value'].sum():,} in all")
-    return _two_panel_figure(data, marks, "Broken up in the year", "Cumulative", title, barmode="stack")
+    title = TEXT("gangs_title", lang, s=per["special"], r=per["routine"], a=tot["value"].sum())
+    return _two_panel_figure(data, marks, TEXT("gangs_axis", lang), TEXT("gangs_axis_cum", lang), title,
+                             barmode="stack")
 
 
 def _avg_text(v, unit: str, lang: str) -> str:
@@ -338,22 +281,18 @@ def by_year_indicator(by_year: pl.DataFrame, code: str, spans: dict, selected: t
         if p.height == 0:
             continue
         ys = [v / div for v in p["value"].to_list()]
-        data.append({"type": "bar", "x": p["year"].to_list(), "y": ys, "name": tr(phase, lang),
+        data.append({"type": "bar", "x": p["year"].to_list(), "y": ys, "name": TEXT(phase, lang),
                      "marker": {"color": PHASE_COLOUR[phase]}, "text": [_num(v) for v in ys],
                      "textposition": "outside", "cliponaxis": False, "hovertemplate": hover})
     cum = [v / div for v in d["cumulative_value"].to_list()]
     data.append({"type": "scatter", "x": d["year"].to_list(), "y": cum, "yaxis": "y2", "mode": "lines+markers+text",
-                 "name": tr("cumulative", lang), "text": [_num(v) for v in cum], "textposition": "top center",
+                 "name": TEXT("cumulative", lang), "text": [_num(v) for v in cum], "textposition": "top center",
                  "cliponaxis": False, "line": {"color": "#000000", "width": 2.5}, "marker": {"size": 7},
                  "hovertemplate": hover})
     marks = _phase_marks(boundary_of(spans), d["year"].to_list(), selected, lang)
-    if lang == "zh":
-        title = (f"{name}:专项斗争年均{_avg_text(avg['special'], unit, lang)},"
-                 f"常态化年均{_avg_text(avg['routine'], unit, lang)}")
-        return _two_panel_figure(data, marks, f"当年({ulab})", f"累计({ulab})", title)
-    title = (f"{name}: {_avg_text(avg['special'], unit, lang)} a year in the special campaign, "
-             f"{_avg_text(avg['routine'], unit, lang)} a year since")
-    return _two_panel_figure(data, marks, f"In the year ({ulab})", f"Cumulative ({ulab})", title)
+    title = TEXT("ind_title", lang, name=name, s=_avg_text(avg["special"], unit, lang),
+                 r=_avg_text(avg["routine"], unit, lang))
+    return _two_panel_figure(data, marks, TEXT("ind_axis", lang, u=ulab), TEXT("ind_axis_cum", lang, u=ulab), title)
 
 
 def _num(v: float) -> str:
@@ -374,24 +313,18 @@ def ranking_bars(rank: pl.DataFrame, code: str, highlight: str, lang: str) -> go
     d = rank.filter(pl.col("indicator") == code).sort("per_100k", descending=False, nulls_last=False)
     name = d["name_zh" if lang == "zh" else "name_en"][0]
     unit = d["unit"][0]
-    div, ulab = (1e4, "万元" if lang == "zh" else "10k yuan") if unit == "元" else (1.0, unit_label(unit, lang))
+    div, ulab = per_100k_scale(unit, lang)
     rates = [None if v is None else v / div for v in d["per_100k"].to_list()]
-    labels = d["short_name"].to_list() if lang == "zh" else [f"{n} ({c})" for n, c in zip(d["short_name"], d["code"])]
+    labels = [TEXT("rank_label", lang, n=n, c=c) for n, c in zip(d["short_name"], d["code"])]
     raw = [value_text(v, unit, lang) for v in d["value"].to_list()]
     top, bottom = d["short_name"][-1], d["short_name"][0]
     ties = d.filter(pl.col("per_100k") == d["per_100k"].min()).height
     if ties > 1:
-        bottom = f"{ties}地并列" if lang == "zh" else f"{ties} places tie"
-    if lang == "zh":
-        title = f"每10万人{name}:{top}最高,{bottom}最低"
-        xlab = f"每10万人({ulab})"
-        text = [f"{r:,.2f}(共{w})" for r, w in zip(rates, raw)]
-        hover = "%{y}: %{x:,.2f}" + ulab + "/10万人 · %{customdata}<extra></extra>"
-    else:
-        title = f"{name} per 100k residents: highest in {top}, lowest in {bottom}"
-        xlab = f"Per 100k residents ({ulab})".replace(" ()", "")
-        text = [f"{r:,.2f} ({w})" for r, w in zip(rates, raw)]
-        hover = "%{y}: %{x:,.2f} " + ulab + " per 100k · %{customdata}<extra></extra>"
+        bottom = TEXT("rank_ties", lang, k=ties)
+    title = TEXT("rank_title", lang, name=name, top=top, bottom=bottom)
+    xlab = TEXT("rank_axis", lang, u=ulab).replace(" ()", "")
+    text = [TEXT("rank_text", lang, r=r, w=w) for r, w in zip(rates, raw)]
+    hover = TEXT("rank_hover", lang, u=ulab)
     xmax = max([r for r in rates if r is not None], default=1.0) or 1.0
     data = [{"type": "bar", "x": rates, "y": labels, "orientation": "h",
              "marker": {"color": _bar_colours(d["code"].to_list(), highlight)}, "text": text,
@@ -418,8 +351,7 @@ def small_multiples(rank: pl.DataFrame, codes: list[str], order_code: str, highl
     for i, code in enumerate(codes):
         d = rank.filter(pl.col("indicator") == code)
         unit = d["unit"][0]
-        div = 1e4 if unit == "元" else 1.0
-        ulab = ("万元" if lang == "zh" else "10k yuan") if unit == "元" else unit_label(unit, lang)
+        div, ulab = per_100k_scale(unit, lang)
         by_code = dict(zip(d["code"].to_list(), d["per_100k"].to_list()))
         data.append({"type": "bar", "orientation": "h", "xaxis": "x" if i == 0 else f"x{i + 1}", "yaxis": "y",
                      "x": [None if by_code.get(c) is None else by_code[c] / div for c in order],
@@ -430,12 +362,10 @@ def small_multiples(rank: pl.DataFrame, codes: list[str], order_code: str, highl
             "domain": [x0, x0 + width], "anchor": "y", "nticks": 3, "showgrid": True, "rangemode": "tozero"}
         notes.append({"x": x0 + width / 2, "y": 1.0, "xref": "paper", "yref": "paper", "xanchor": "center",
                       "yanchor": "bottom", "showarrow": False, "font": {"size": 12},
-                      "text": wrap(d[name_col][0], 8) + (f"<br>({ulab}/10万人)" if lang == "zh"
-                                                         else f"<br>({ulab} per 100k)".replace("( ", "("))})
+                      "text": wrap(d[name_col][0], 8) + TEXT("facet_unit", lang, u=ulab).replace("( ", "(")})
     layout["annotations"] = notes
     order_name = rank.filter(pl.col("indicator") == order_code)[name_col][0]
-    title = (f"多项战果每10万人对比:地区按“{order_name}”排序" if lang == "zh"
-             else f"Several tallies per 100k residents, regions ordered by {order_name}")
+    title = TEXT("multiples_title", lang, name=order_name)
     fig = style(go.Figure(data=data, layout=layout), title, height=max(380, 24 * len(order) + 200), legend=False)
     fig.update_layout(margin={"t": 130}, yaxis={"showgrid": False})
     fig.update_xaxes(showgrid=True, gridcolor="#eeeeee")
@@ -450,16 +380,10 @@ def phase_ratio_bars(phase: pl.DataFrame, lang: str) -> go.Figure:
     gang = d.filter(pl.col("indicator") == "ag_gang_total")
     s0, s1 = d["special_first_year"][0], d["special_last_year"][0]
     r0, r1 = d["routine_first_year"][0], d["routine_last_year"][0]
-    if lang == "zh":
-        lead = (f"常态化以来年均打掉黑恶团伙为专项斗争年均的{100 * gang['routine_vs_special'][0]:.0f}%"
-                if gang.height else "常态化以来年均战果与专项斗争年均之比")
-        title = f"{lead}({r0}—{r1}年 对 {s0}—{s1}年)"
-        xlab = "常态化年均 ÷ 专项斗争年均(%,虚线为100%)"
-    else:
-        lead = (f"Since {r0} the yearly number of gangs broken up is {100 * gang['routine_vs_special'][0]:.0f}% "
-                "of the special campaign's" if gang.height else "Routine vs special yearly averages")
-        title = f"{lead} ({r0}–{r1} vs {s0}–{s1})"
-        xlab = "Routine yearly average ÷ special yearly average (%, dashed = 100%)"
+    lead = TEXT("ratio_lead", lang, p=100 * gang["routine_vs_special"][0], r0=r0) if gang.height \
+        else TEXT("ratio_lead_none", lang)
+    title = TEXT("ratio_title", lang, lead=lead, r0=r0, r1=r1, s0=s0, s1=s1)
+    xlab = TEXT("ratio_axis", lang)
     data = [{"type": "bar", "x": pct, "y": d[name_col].to_list(), "orientation": "h",
              "marker": {"color": CATEGORICAL[1]}, "text": [f"{v:.0f}%" for v in pct], "textposition": "outside",
              "cliponaxis": False, "hovertemplate": "%{y}: %{x:.1f}%<extra></extra>"}]

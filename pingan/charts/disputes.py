@@ -10,10 +10,11 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from .. import fmt, rules
+from ..i18n import Texts
 from . import BAD, CATEGORICAL, GOOD, NEUTRAL, TARGET, style
 
-# Labels the charts draw themselves (legends, axes); titles come from the page.
-_LABELS = {
+# Labels the charts draw themselves (legends, axes); titles come from the view model.
+TEXT = Texts({
     "before": ("上期", "Previous period"),
     "ya": ("去年同期", "Same period last year"),
     "ya_month": ("去年同月", "Same month last year"),
@@ -37,7 +38,9 @@ _LABELS = {
     "age_over_90": (f"{rules.BACKLOG_OVER_DAYS}天以上", f"over {rules.BACKLOG_OVER_DAYS} days"),
     "below": ("低于目标", "Below target"),
     "meets": ("达到目标", "Meets target"),
-}
+    "with_change": (" {rate} ({change:+.2f}个百分点)", " {rate} ({change:+.2f} pp)"),
+    "county_of": ("{county}({prefecture})", "{county} ({prefecture})"),
+})
 AGE_BUCKETS = ("age_0_30", "age_31_60", "age_61_90", "age_over_90")
 _AGE_COLOURS = ("#56B4E9", "#0072B2", "#E69F00", BAD)
 
@@ -77,8 +80,7 @@ def memoised(fn):
 
 
 def label(key: str, lang: str) -> str:
-    zh, en = _LABELS[key]
-    return en if lang == "en" else zh
+    return TEXT(key, lang)
 
 
 def count(v, lang: str, unit: bool = True) -> str:
@@ -197,8 +199,7 @@ def success_dumbbell(df: pl.DataFrame, target: float | None, title: str, lang: s
 def _rate_with_change(rate, change, lang: str) -> str:
     if change is None:
         return f" {fmt.pct(rate)}"
-    unit = "个百分点" if lang == "zh" else " pp"
-    return f" {fmt.pct(rate)} ({change:+.2f}{unit})"
+    return TEXT("with_change", lang, rate=fmt.pct(rate), change=change)
 
 
 @memoised
@@ -314,7 +315,7 @@ def backlog_by_county(df: pl.DataFrame, title: str, lang: str, top: int = 15,
     Rows: county_name, prefecture_name, age_0_30, age_31_60, age_61_90, age_over_90 (already ordered, worst first).
     """
     d = df.head(top).reverse()
-    names = [c if not (with_prefecture and p) else f"{c}({p})" if lang == "zh" else f"{c} ({p})"
+    names = [c if not (with_prefecture and p) else TEXT("county_of", lang, county=c, prefecture=p)
              for c, p in zip(d["county_name"].to_list(), d["prefecture_name"].to_list())]
     fig = go.Figure()
     for key, colour in reversed(list(zip(AGE_BUCKETS, _AGE_COLOURS))):  # the oldest first, where ranks show
