@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pingan import config, rules
+from pingan import config, rules, warehouse
 
 # (warehouse value, published value, qualifier, decimals) -> matches
 CASES = [
@@ -94,26 +94,20 @@ def test_figure_step(value, decimals, step):
 
 
 def test_published_figure_rows_carry_their_interval(warehouse_built):
-    con = duckdb.connect(str(warehouse_built), read_only=True)
-    try:
-        rows = con.execute("select value, qualifier, decimals, match_from, match_below from published_figure").fetchall()
-    finally:
-        con.close()
+    rows = warehouse.cursor().execute(
+        "select value, qualifier, decimals, match_from, match_below from published_figure").fetchall()
     assert len(rows) == 282
     assert all(rules.figure_bounds(v, q, d) == (lo, hi) for v, q, d, lo, hi in rows)
 
 
 def test_every_query_mark_is_the_python_rule(run_query, warehouse_built):
-    con = duckdb.connect(str(warehouse_built), read_only=True)
-    try:
-        fig = {r[0]: r[1:] for r in con.execute("select figure_id, value, qualifier, decimals from published_figure").fetchall()}
-        disputes = con.execute("select distinct region_code, period_start, period_end from published_figure "
-                               "where indicator like 'dispute_%'").fetchall()
-        anti_gang = con.execute("select distinct f.region_code, year(f.period_start), year(f.period_end) "
-                                "from published_figure as f join indicator as i on i.code = f.indicator "
-                                "and i.domain = 'anti_gang'").fetchall()
-    finally:
-        con.close()
+    con = warehouse.cursor()
+    fig = {r[0]: r[1:] for r in con.execute("select figure_id, value, qualifier, decimals from published_figure").fetchall()}
+    disputes = con.execute("select distinct region_code, period_start, period_end from published_figure "
+                           "where indicator like 'dispute_%'").fetchall()
+    anti_gang = con.execute("select distinct f.region_code, year(f.period_start), year(f.period_end) "
+                            "from published_figure as f join indicator as i on i.code = f.indicator "
+                            "and i.domain = 'anti_gang'").fetchall()
     frames = [run_query("sources_reconciliation", region=""), run_query("satisfaction_published", region="")]
     frames += [run_query("disputes_published_figures", region=r, start=a, end=b) for r, a, b in disputes]
     frames += [run_query("anti_gang_published", region=r, first_year=a, last_year=b) for r, a, b in anti_gang]
@@ -139,11 +133,7 @@ def test_demo_targets_fall_inside_their_figures_interval():
 
 
 def test_backlog_threshold_is_the_snapshots(warehouse_built):
-    con = duckdb.connect(str(warehouse_built), read_only=True)
-    try:
-        assert con.execute("select over_days from backlog_rule").fetchall() == [(rules.BACKLOG_OVER_DAYS,)]
-    finally:
-        con.close()
+    assert warehouse.cursor().execute("select over_days from backlog_rule").fetchall() == [(rules.BACKLOG_OVER_DAYS,)]
 
 
 @pytest.mark.parametrize("name", ["disputes_backlog_by_county", "disputes_oldest_open", "screen_subregions"])
