@@ -1,4 +1,4 @@
-"""Issue 16, access: revoked access ends at once, no accounts never means open admin, scoped admins stay in
+"""Access: revoked access ends at once, no accounts never means open admin, scoped admins stay in
 their scope, logging in under a crowd, the wall token's region, user text shown as text."""
 from __future__ import annotations
 
@@ -23,12 +23,9 @@ PASSWORD = "Access-Test-2022"
 
 @pytest.fixture(autouse=True)
 def _fresh_throttle():
-    throttle = getattr(auth, "_throttle", None)  # absent before issue 16: these tests must fail, not error
-    if throttle is not None:
-        throttle.clear()
+    auth._throttle.clear()
     yield
-    if throttle is not None:
-        throttle.clear()
+    auth._throttle.clear()
 
 
 @pytest.fixture()

@@ -1,4 +1,4 @@
-"""Issue 16, classes 5 and 6: files and text that could attack the reader, and SQL downloads stamped and audited."""
+"""Files and text that could attack the reader, and SQL downloads stamped and audited."""
 from __future__ import annotations
 
 import csv
