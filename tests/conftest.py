@@ -54,13 +54,13 @@ def run_query(warehouse_built):
 
 
 # The fast tier (pytest -m "not slow") is what one runs while working; `python -m pytest -q` runs everything.
-# Slow: a module that drives a browser, Spark, the benchmark or PostgreSQL, or imports 100,000-row and 200 MB
-# files; a test that renders a page through AppTest (seconds per render on a loaded 2-core machine), loads an
-# import into a copy of the snapshot (corpus.isolated_state: a new snapshot each time) or builds a snapshot,
-# directly or through a helper or fixture of its module; and single tests measured at over ~5 s (--durations).
-_SLOW_CALLS = ("AppTest", "isolated_state", "build_snapshot")
-_SLOW_MODULE_IMPORTS = re.compile(r"^\s*(?:from|import)\s+(?:playwright|pingan\s+import\s+.*\b(?:spark_engine|bench)\b)",
-                                  re.M)
+# Slow: a module that drives Spark, the benchmark or PostgreSQL, or imports 100,000-row and 200 MB files; a test
+# that drives a browser or starts a server (browser_util.start_server), renders a page through AppTest (seconds
+# per render on a loaded 2-core machine), loads an import into a copy of the snapshot (corpus.isolated_state: a new
+# snapshot each time) or builds a snapshot, directly or through a helper or fixture of its module; and single tests
+# measured at over ~5 s (--durations).
+_SLOW_CALLS = ("AppTest", "isolated_state", "build_snapshot", "playwright", "start_server(")
+_SLOW_MODULE_IMPORTS = re.compile(r"^\s*from\s+pingan\s+import\s+.*\b(?:spark_engine|bench)\b", re.M)
 SLOW_MODULES = {"test_importer_corpus.py", "test_queries_portable.py", "test_spark_export.py"}
 # Test files with no fast test, and why; every other file has at least one. tests/test_suite_tiers.py checks that
 # this is exactly the set of such files, so a file that loses its last fast test (or gains one) is noticed here.
@@ -74,8 +74,7 @@ WHOLLY_SLOW = {
     "test_satisfaction_page.py": "AppTest renders of the page",
     "test_screen.py": "AppTest renders of the wall",
     "test_sql_page.py": "AppTest renders of the page (one shared by the read-only checks)",
-    "test_security_render.py": "a browser (playwright) and AppTest renders",
-    "test_browser.py": "a browser (playwright)",
+    "test_browser.py": "a browser (playwright) on a streamlit server",
     "test_bench.py": "runs the benchmark",
     "test_spark_engine.py": "starts Spark",
     "test_spark_export.py": "exports the whole snapshot for a distributed engine (SLOW_MODULES)",
