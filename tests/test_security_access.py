@@ -244,6 +244,8 @@ def test_access_the_last_unscoped_admin_stays(accounts, change):
     assert (users["root"]["role"], users["root"]["region"], users["root"]["disabled"]) == ("admin", "", False)
     auth.add_user("root2", PASSWORD, "admin")
     change()  # with a second one, the first may go
+    after = {u["username"]: u for u in auth.list_users()}.get("root")
+    assert after is None or (after["role"], after["region"], after["disabled"]) != ("admin", "", False)
 
 
 @pytest.mark.parametrize("cmd", ["delete", "disable"])
