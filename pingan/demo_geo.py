@@ -1,6 +1,8 @@
 """Random points inside a county's polygon, for demo grids and facilities."""
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import polars as pl
 import shapely
@@ -10,7 +12,7 @@ class PointSampler:
     def __init__(self, geojson: dict | None, counties: pl.DataFrame):
         self._geoms: dict[str, shapely.Geometry] = {}
         for feat in (geojson or {}).get("features", []):
-            geom = shapely.from_geojson(_dumps(feat["geometry"]))
+            geom = shapely.from_geojson(json.dumps(feat["geometry"]))
             if geom is not None and not geom.is_empty:
                 shapely.prepare(geom)
                 self._geoms[str(feat["properties"]["code"])] = geom
@@ -44,9 +46,3 @@ class PointSampler:
             x = np.concatenate([x, np.full(n - len(x), p.x)])
             y = np.concatenate([y, np.full(n - len(y), p.y)])
         return np.round(x, 5), np.round(y, 5)
-
-
-def _dumps(obj) -> str:
-    import json
-
-    return json.dumps(obj)

@@ -60,12 +60,6 @@ def pct(value, digits: int = 2) -> str:
     return f"{float(value):.{digits}f}%"
 
 
-def delta_pct_points(value, digits: int = 2) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    return f"{float(value):+.{digits}f} 个百分点"
-
-
 def change_ratio(now, before) -> float | None:
     """Relative change as a fraction, None when there is nothing to compare with."""
     if now is None or before in (None, 0):

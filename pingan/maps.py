@@ -36,8 +36,6 @@ from . import config
 
 REGIONS_LAYER = "regions"     # fixed id: a click comes back as selection.objects["regions"]
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, WenQuanYi Micro Hei, sans-serif"
-CREDIT_ZH = "边界数据 © 天地图;人口:第七次全国人口普查(2020)分县资料"
-CREDIT_EN = "Boundaries © Tianditu; population: 2020 census by county"
 
 RGB = tuple[int, int, int]
 
@@ -88,11 +86,6 @@ class CompactDeck(pdk.Deck):
     def to_json(self):
         return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"),
                           ensure_ascii=False)
-
-
-def payload_bytes(deck: pdk.Deck) -> int:
-    """Bytes Streamlit sends to the browser for this map."""
-    return len(deck.to_json().encode("utf-8"))
 
 
 # --------------------------------------------------------------------------------------------------

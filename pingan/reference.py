@@ -129,16 +129,6 @@ def county_boundaries(province_code: str) -> dict | None:
     return json.loads(text) if text else None
 
 
-def prefecture_boundaries() -> dict | None:
-    text = _boundary_text(str(config.BOUNDARIES_DIR / "prefectures.geojson"))
-    return json.loads(text) if text else None
-
-
-def province_boundaries() -> dict | None:
-    text = _boundary_text(str(config.BOUNDARIES_DIR / "provinces.geojson"))
-    return json.loads(text) if text else None
-
-
 @dataclass
 class Reference:
     """Everything a build reads from data/, loaded once."""

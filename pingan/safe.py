@@ -17,9 +17,8 @@ import re
 
 import polars as pl
 
-# Every ASCII punctuation character CommonMark lets a backslash escape, less none: escaping one that has no
-# meaning is harmless, missing one that has (GFM tables |, strikethrough ~, Streamlit's :directives:, KaTeX $)
-# is not.
+# All the ASCII punctuation CommonMark lets a backslash escape: escaping one that has no meaning is harmless,
+# missing one that has (GFM tables |, strikethrough ~, Streamlit's :directives:, KaTeX $) is not.
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^&\"'%/])")
 _BREAKS = re.compile(r"[\r\n\u2028\u2029\x0b\x0c]+")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

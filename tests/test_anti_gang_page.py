@@ -172,9 +172,12 @@ def test_ratios_quote_and_computed(warehouse_built):
     people = ratios[ratios["ratio"] == "people_per_umbrella_case"]["ratio_value"].iloc[0]
     assert people == pytest.approx(published("ningxia_026") / published("ningxia_025"))
     shown = {m.label: (m.value, m.help) for m in at.metric}
-    assert shown["每件“保护伞”案件处理人数"][0] == f"{1203 / 574:.2f} 人/件"
-    assert "1,203人" in shown["每件“保护伞”案件处理人数"][1] and "574件" in shown["每件“保护伞”案件处理人数"][1]
-    assert shown["“保护伞”处理人员中移送司法机关的比例"][0] == f"{100 * 58 / 1203:.1f}%"
+    umbrella_people, umbrella_cases = published("ningxia_026"), published("ningxia_025")
+    assert shown["每件“保护伞”案件处理人数"][0] == f"{umbrella_people / umbrella_cases:.2f} 人/件"
+    assert f"{umbrella_people:,}人" in shown["每件“保护伞”案件处理人数"][1]
+    assert f"{umbrella_cases}件" in shown["每件“保护伞”案件处理人数"][1]
+    assert shown["“保护伞”处理人员中移送司法机关的比例"][0] == \
+        f"{100 * published('ningxia_028') / umbrella_people:.1f}%"
     assert any(t.startswith("常态化以来年均打掉黑恶团伙为专项斗争年均的") for t in chart_titles(at))
 
 
@@ -205,15 +208,16 @@ def test_english(warehouse_built):
     assert not at.exception
     assert at.title[0].value.startswith("Anti-gang campaign")
     values = counters(at)
-    assert values["Mafia-type organisations broken up"][0] == "166"
-    assert values["Mafia-type organisations broken up"][1].startswith("published: 166")
+    assert values["Mafia-type organisations broken up"][0] == str(published("yunnan_004"))
+    assert values["Mafia-type organisations broken up"][1].startswith(f"published: {published('yunnan_004')}")
 
 
 def test_tallies_table_money_in_wan_and_per_capita(warehouse_built):
     at = page({"region": "532900", "phase": "special"})
     tallies = table_with(at, "published_value")
     assets = tallies[tallies["indicator"] == "ag_assets_yuan"].iloc[0]
-    assert assets["unit"] == "万元" and assets["value"] == 71600 and assets["published_value"] == 71600
+    in_wan = published("dali_019") / 10_000  # 7.16亿元
+    assert assets["unit"] == "万元" and assets["value"] == in_wan and assets["published_value"] == in_wan
     assert assets["check"] == "✓ 一致" and assets["qualifier"] == ""
     black = tallies[tallies["indicator"] == "ag_black_org"].iloc[0]
     population = black["value"] * 1e5 / black["per_100k"]

@@ -2,18 +2,15 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from urllib.parse import urlsplit
 
 import pytest
 
+from browser_util import CHROMIUM, private_state, start_server, stop
 from conftest import ROOT
 
-CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 
@@ -21,39 +18,12 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 _PIDS: dict[str, int] = {}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _start_server(env: dict) -> tuple[subprocess.Popen, str]:
-    """`streamlit run app.py` on a free loopback port; returns once its health check answers."""
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-         "--server.headless", "true", "--server.address", "127.0.0.1"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                if r.read().strip() == b"ok":
-                    return proc, url
-        except OSError:
-            time.sleep(0.3)
-    proc.kill()
-    raise RuntimeError("streamlit did not start")
-
-
 @pytest.fixture(scope="module")
 def server(warehouse_built):
-    proc, url = _start_server(dict(os.environ))
+    proc, url = start_server(dict(os.environ))
     _PIDS[url] = proc.pid
     yield url
-    proc.terminate()
-    proc.wait(10)
+    stop(proc)
 
 
 def _page_paths() -> list[str]:
@@ -166,16 +136,11 @@ def test_a_deep_link_as_the_first_request_of_a_fresh_server_goes_through_the_log
                                                                                       tmp_path):
     """Streamlit #9992: before any session has run app.py, /screen or /grid ran that page file alone (no login).
     A wall reloading /screen after a restart is such a first request; app.py's start-up now closes the window."""
-    import shutil
-
-    state = tmp_path / "state"
-    (state / "warehouse").mkdir(parents=True)
-    shutil.copyfile(warehouse_built, state / "warehouse" / warehouse_built.name)
-    (state / "warehouse" / "CURRENT").write_text(warehouse_built.name, encoding="utf-8")
+    state = private_state(warehouse_built, tmp_path / "state")
     env = dict(os.environ, PINGAN_STATE_DIR=str(state))
     subprocess.run([sys.executable, "-m", "pingan.auth", "add", "chief", "--role", "admin", "--password-stdin"],
                    input="a-long-pass-phrase-1\n", text=True, env=env, cwd=ROOT, check=True, capture_output=True)
-    proc, url = _start_server(env)
+    proc, url = start_server(env)
     try:
         page = browser.new_page(viewport={"width": 1440, "height": 900})
         page.goto(url + "/grid?region=532900", wait_until="load")  # the very first request: a deep link
@@ -185,5 +150,4 @@ def test_a_deep_link_as_the_first_request_of_a_fresh_server_goes_through_the_log
         assert page.locator("[data-testid='stMetric']").count() == 0
         page.close()
     finally:
-        proc.terminate()
-        proc.wait(10)
+        stop(proc)

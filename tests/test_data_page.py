@@ -6,7 +6,7 @@ import sys
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT
+from conftest import ROOT, published
 
 sys.path.insert(0, str(ROOT / "tests" / "bad_files"))
 import corpus  # noqa: E402
@@ -145,7 +145,7 @@ def test_scope_changes_the_composition(state):
     at.sidebar.selectbox(key="scope_from").set_value("2017").run()
     at.sidebar.selectbox(key="scope_to").set_value("2021").run()
     assert not at.exception
-    assert composition()["矛盾纠纷案件"] == 263900  # 宁夏 2017—2021 排查 26.39万件 (published)
+    assert composition()["矛盾纠纷案件"] == published("ningxia_016")  # 宁夏 2017—2021 排查 26.39万件
 
 
 def test_english(state):
@@ -165,6 +165,10 @@ def test_role_without_import_permission_has_no_data_page(state):
     assert not at.exception
     with pytest.raises(ValueError, match="Could not find a navigation page"):  # not registered for analysts
         at.switch_page(PAGE)
+    # and the login did go through: the analyst reaches the SQL page (checked second: after a switch_page run
+    # AppTest lists every file of pages/ as registered)
+    at.switch_page(str(ROOT / "pages/sql.py")).run()
+    assert not at.exception and at.title[0].value == "自助查询"
 
 
 def login(name: str, password: str) -> AppTest:

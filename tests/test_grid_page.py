@@ -6,7 +6,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT
+from conftest import ROOT, published
 
 PAGE = str(ROOT / "pages/grid.py")
 
@@ -55,18 +55,20 @@ def test_everything_shows_provinces_with_legend_labels_and_points(warehouse_buil
 
 
 @pytest.mark.parametrize("region, expected", [
-    ("530000", {"网格总数": "39.2万个", "网格员人数": "56.7万人", "乡级综治中心覆盖率": "100%"}),
-    ("640000", {"网格员人数": "31,620人", "乡级综治中心数": "239个", "警务室数": "2,388个", "司法所数": "128个",
-                "人民法庭数": "34个", "一站式矛盾纠纷调解中心数": "221个"}),
+    ("530000", {"网格总数": f"{published('yunnan_027') / 10_000}万个", "网格员人数": f"{published('yunnan_028') / 10_000}万人",
+                "乡级综治中心覆盖率": f"{published('yunnan_026')}%"}),
+    ("640000", {"网格员人数": f"{published('ningxia_012'):,}人", "乡级综治中心数": f"{published('ningxia_007')}个",
+                "警务室数": f"{published('ningxia_009'):,}个", "司法所数": f"{published('ningxia_010')}个",
+                "人民法庭数": f"{published('ningxia_008')}个", "一站式矛盾纠纷调解中心数": f"{published('ningxia_011')}个"}),
 ])
 def test_headline_equals_published(warehouse_built, region, expected):
     at = grid_page({"region": region})
     shown = metrics(at)
     for label, value in expected.items():
         assert shown[label] == value, label
-    published = [c.value for c in at.caption if c.value.startswith("公开 ")]
-    assert len(published) == len(expected)
-    assert all("一致" in p and "不一致" not in p for p in published)
+    marks = [c.value for c in at.caption if c.value.startswith("公开 ")]
+    assert len(marks) == len(expected)
+    assert all("一致" in p and "不一致" not in p for p in marks)
 
 
 def test_indicator_switch_changes_map_table_and_url(warehouse_built):

@@ -9,7 +9,7 @@ from datetime import date
 import polars as pl
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, published
 
 sys.path.insert(0, str(ROOT / "tests" / "bad_files"))
 import corpus  # noqa: E402
@@ -258,8 +258,8 @@ def test_cases_replace_demo_cases_of_the_same_county_and_month(state, tmp_path):
     assert demo_july > 0 and demo_june > 0
     total_before = queries.run("data_sources_by_table", region="640000", start=date(2017, 1, 1),
                                end=date(2021, 12, 31)).row(0, named=True)
-    assert total_before["rows_total"] == 263900  # 宁夏 2017—2021 排查 26.39万件 (published, calibrated)
-    assert total_before["rows_demo"] == 263900
+    assert total_before["rows_total"] == published("ningxia_016")  # 宁夏 2017—2021 排查 26.39万件 (calibrated)
+    assert total_before["rows_demo"] == published("ningxia_016")
     max_before = sql("select max(case_id) from dispute_case")[0][0]
     rows = [f"YC-{i},兴庆区,,邻里,人民调解,2019-07-{1 + i % 28:02d},2019-07-{1 + i % 28:02d},,,," for i in range(50)]
     report = validate("cases.csv", corpus.cases(*rows))
@@ -275,7 +275,7 @@ def test_cases_replace_demo_cases_of_the_same_county_and_month(state, tmp_path):
     assert numbers == 50
     after = queries.run("data_sources_by_table", region="640000", start=date(2017, 1, 1),
                         end=date(2021, 12, 31)).row(0, named=True)
-    assert after["rows_total"] == 263900 - demo_july + 50 and after["rows_imported"] == 50
+    assert after["rows_total"] == published("ningxia_016") - demo_july + 50 and after["rows_imported"] == 50
     assert sql("select count(*) from import_coverage where county_code = ? and period_start = ?",
                [county, month[0]])[0][0] == len(importer.DISPUTE_RECORD_INDICATORS)
     again = validate("cases2.csv", corpus.cases(rows[0]))
@@ -399,7 +399,7 @@ def test_cli_report_and_rejected_files_hold_no_formula(state, tmp_path):
 def test_source_composition_query(warehouse_built, run_query):
     df = run_query("data_sources_by_table", region="360700", start=date(2022, 1, 1), end=date(2022, 12, 31))
     row = df.filter(pl.col("fact_table") == "dispute_case").row(0, named=True)
-    assert row["rows_total"] == row["rows_demo"] == 124000  # 赣州 2022 排查 12.4万件 (published, calibrated)
+    assert row["rows_total"] == row["rows_demo"] == published("ganzhou_002")  # 赣州 2022 排查 12.4万件 (calibrated)
     assert set(df["fact_table"]) == {"dispute_case", "grid", "facility", "antigang_tally", "survey_result",
                                      "observation"}
     assert df.filter(pl.col("fact_table") == "observation")["rows_total"][0] == 0
@@ -422,7 +422,7 @@ def test_rollup_summary_matches_the_case_records_without_imports(warehouse_built
         assert tuple(row[k] for k in STAGES) + (row["has_demo"],) == records, region
         assert row["report_rows"] == 0
     assert run_query("disputes_summary", region="640000", start=date(2017, 1, 1),
-                     end=date(2021, 12, 31))["identified"][0] == 263900  # 宁夏 2017—2021 排查 26.39万件
+                     end=date(2021, 12, 31))["identified"][0] == published("ningxia_016")  # 宁夏 2017—2021 排查
 
 
 STAGE_HEADER = "地区,期间,排查矛盾纠纷(件),受理矛盾纠纷(件),调解矛盾纠纷(件),化解成功(件),回访(件)"

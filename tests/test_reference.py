@@ -41,7 +41,9 @@ def county_features(province: str) -> tuple[dict, ...]:
 def test_regions_file_is_utf8_without_bom():
     raw = (REF / "regions.csv").read_bytes()
     assert not raw.startswith(b"\xef\xbb\xbf")
-    raw.decode("utf-8")
+    text = raw.decode("utf-8")  # strict: any byte that is not UTF-8 raises here
+    assert text.split("\n", 1)[0].split(",")[:4] == ["code", "name", "short_name", "level"]
+    assert "宁夏回族自治区" in text
 
 
 def test_codes_unique_and_six_digits():

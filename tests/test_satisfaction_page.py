@@ -58,8 +58,8 @@ def test_dali_2021_four_published_indices(warehouse_built):
     at = page({"region": "532900", "from": "2021"})
     assert at.title[0].value == "大理白族自治州2021年群众安全感与满意度"
     m = metrics(at)
-    assert m["社会治安环境满意率"] == "99.24%"
-    assert m["政法队伍执法满意率"] == "96.37%"
+    assert m["社会治安环境满意率"] == f"{published('dali_001'):.2f}%"
+    assert m["政法队伍执法满意率"] == f"{published('dali_003'):.2f}%"
     assert round(float(m["群众安全感"].rstrip("%"))) == published("dali_002")
     assert round(float(m["扫黑除恶满意率"].rstrip("%")), 1) == published("dali_004")
     text = captions(at)
@@ -89,7 +89,8 @@ def test_dali_counties_ranked_with_intervals_and_reference_line(warehouse_built)
 def test_yunnan_2021_three_indices_and_dali_marked_published(warehouse_built):
     at = page({"region": "530000", "from": "2021"})
     m = metrics(at)
-    assert (m["法治建设满意率"], m["政法队伍执法满意率"], m["群众安全感"]) == ("97.60%", "95.92%", "95.86%")
+    assert (m["法治建设满意率"], m["政法队伍执法满意率"], m["群众安全感"]) == \
+        tuple(f"{published(f'yunnan_00{i}'):.2f}%" for i in (1, 2, 3))
     text = captions(at)
     assert "法治建设综合满意率达97.6%" in text and "人民群众安全感满意度达95.86%" in text
     spec = charts(at)["rank"]
@@ -103,7 +104,7 @@ def test_yunnan_2021_three_indices_and_dali_marked_published(warehouse_built):
 
 def test_ningxia_2021_antigang_and_twelve_year_streak(warehouse_built):
     at = page({"region": "640000", "from": "2021"})
-    assert metrics(at)["扫黑除恶满意率"] == "97.37%"
+    assert metrics(at)["扫黑除恶满意率"] == f"{published('ningxia_018'):.2f}%"
     text = captions(at)
     assert "扫黑除恶斗争成效群众满意度为97.37%" in text
     assert "连续12年保持在90%以上(2010–2021年" in text  # computed from the data

@@ -1,4 +1,4 @@
-"""Issue 16: the importer cannot be turned against the server, a scoped admin stays inside its scope, a CSV cut in
+"""The importer cannot be turned against the server, a scoped admin stays inside its scope, a CSV cut in
 transfer is never taken for a whole one. Hostile files are generated here (tests/bad_files/corpus.py)."""
 from __future__ import annotations
 

@@ -1,10 +1,11 @@
-"""Issue 16, classes 5 and 6: files and text that could attack the reader, and SQL downloads stamped and audited."""
+"""Files and text that could attack the reader, and SQL downloads stamped and audited."""
 from __future__ import annotations
 
 import csv
 import hashlib
 import io
 import json
+import os
 import re
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import polars as pl
 import pyarrow.parquet as pq
 import pytest
 
+from browser_util import CHROMIUM, private_state, start_server, stop
 from conftest import ROOT
 from pingan import audit, auth, frame, sandbox, stamped
 
@@ -243,33 +245,6 @@ BROWSER_SQL = ("select '<a href=\"http://127.0.0.1:8619/t\">点我</a> [重新�
                "as \"<a href='http://127.0.0.1:8619/c'>列</a> ![y](http://127.0.0.1:8619-y.png)\", 1 as n")
 
 
-def _serve(port: int, state):
-    import os
-    import socket
-    import time
-    import urllib.request
-
-    with socket.socket() as s:
-        if s.connect_ex(("127.0.0.1", port)) == 0:  # taken: any free port will do
-            s2 = socket.socket()
-            s2.bind(("127.0.0.1", 0))
-            port = s2.getsockname()[1]
-            s2.close()
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port",
-                             str(port), "--server.headless", "true", "--server.address", "127.0.0.1"],
-                            cwd=ROOT, env=dict(os.environ, PINGAN_STATE_DIR=str(state)), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(120):
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                if r.read().strip() == b"ok":
-                    return proc, url
-        except OSError:
-            time.sleep(0.5)
-    proc.kill()
-    raise RuntimeError("streamlit did not start")
-
-
 def _run_in_editor(pg, sql: str, marker: str) -> None:
     """Type `sql` into the Ace editor and submit it with Ctrl+Enter, until the page says it ran *this* statement
     (a caption "… 运行 · <sql>" containing `marker`). Under a loaded machine the editor's iframe can be drawn before
@@ -300,18 +275,14 @@ def test_sql_page_in_a_browser_shows_hostile_text_as_text_and_stamps_its_downloa
                                                                                   monkeypatch):
     from playwright.sync_api import sync_playwright
 
-    import shutil
-
     # a private state folder with the session's snapshot: accounts other tests made must not put a login in front
-    state = tmp_path / "state"
-    (state / "warehouse").mkdir(parents=True)
-    shutil.copyfile(warehouse_built, state / "warehouse" / warehouse_built.name)
-    (state / "warehouse" / "CURRENT").write_text(warehouse_built.name, encoding="utf-8")
-    proc, url = _serve(8730, state)
+    state = private_state(warehouse_built, tmp_path / "state")
+    # up to 120 health checks half a second apart (each may wait 2 s for an answer on a loaded machine)
+    proc, url = start_server(dict(os.environ, PINGAN_STATE_DIR=str(state)), port=8730, timeout_s=300, poll_s=0.5)
     asked = []
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path="/usr/bin/chromium",
+            browser = pw.chromium.launch(executable_path=CHROMIUM,
                                          args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"])
             pg = browser.new_page(accept_downloads=True)
             pg.on("request", lambda r: asked.append(r.url) if ":8619" in r.url else None)
@@ -341,8 +312,7 @@ def test_sql_page_in_a_browser_shows_hostile_text_as_text_and_stamps_its_downloa
             dl.value.save_as(path)
             browser.close()
     finally:
-        proc.terminate()
-        proc.wait(10)
+        stop(proc)
     assert found == {sql: ([], []) for sql in found}
     assert asked == []
     lines = path.read_text(encoding="utf-8-sig").splitlines()

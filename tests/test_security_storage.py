@@ -1,4 +1,4 @@
-"""Storage and sandbox hardening (issue 16, classes 9 and 10): no server paths from SQL, owner-only state files."""
+"""Storage and sandbox hardening: no server paths from SQL, owner-only state files."""
 from __future__ import annotations
 
 import os

@@ -20,6 +20,10 @@ ESCAPES = {
     "home folder": r"Path\.home\(\)|expanduser\(",
     "parent of the repository root": r"\b(?:REPO|ROOT)\.parent\b|\.parents\[[2-9]\]|\.parent\.parent\.parent\b",
 }
+# Mentions that read nothing outside the clone, and why.
+ALLOWED = {
+    ("tests/test_security_storage.py", "home folder"): "the home folder's path is text the sandbox must not reveal",
+}
 SCANNED = sorted(p for folder in ("tests", "pingan", "pages") for p in (ROOT / folder).rglob("*.py")
                  if p.name != "test_self_contained.py") + [ROOT / "app.py"]
 
@@ -45,6 +49,7 @@ def test_escape_patterns(text, kinds):
 
 def test_no_file_refers_outside_the_repository():
     found = {str(p.relative_to(ROOT)): escapes_in(p.read_text(encoding="utf-8")) for p in SCANNED}
+    found = {name: [k for k in kinds if (name, k) not in ALLOWED] for name, kinds in found.items()}
     assert {name: kinds for name, kinds in found.items() if kinds} == {}
 
 

@@ -152,7 +152,7 @@ def test_checking_the_open_snapshot_does_not_rebuild_it(warehouse_built):
     assert warehouse.current_name() == name
 
 
-# ---- a broken snapshot pointer or snapshot falls back to the newest intact snapshot (issue 16, class 9)
+# ---- a broken snapshot pointer or snapshot falls back to the newest intact snapshot
 
 OLDER = "snap-20210101T000000000000-1.duckdb"
 NEWER = "snap-20220101T000000000000-1.duckdb"

@@ -263,7 +263,7 @@ if __name__ == "__main__":
 
 
 # --------------------------------------------------------------------------------------------------
-# Files made to eat the server (issue 16, class 4): generated at test time, never committed
+# Files made to eat the server: generated at test time, never committed
 # --------------------------------------------------------------------------------------------------
 def make_xlsx_bomb(path: Path, uncompressed_mb: int = 3072, lie: bool = False) -> Path:
     """A valid-looking workbook whose one sheet inflates to `uncompressed_mb` MB (about 1,000 : 1 compression).
