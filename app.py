@@ -39,7 +39,7 @@ if __name__ != "__main__":
     startup.build_in_background(prewarm_after=True)
     app = st.App(__file__)
 else:
-    from pingan import audit, auth, queries, safe, warehouse
+    from pingan import audit, auth, build, queries, safe, warehouse
     from pingan.i18n import t
 
     st.set_page_config(page_title="平安驾驶舱", layout="wide")
@@ -47,7 +47,7 @@ else:
     @st.cache_resource(show_spinner=False)
     def _ensure_warehouse() -> str | None:
         """Build the warehouse once per server when it is missing or broken; returns a notice or None."""
-        return warehouse.ensure()
+        return build.ensure()
 
     def _warehouse_ready(lang: str) -> None:
         with st.spinner(t("building", lang)):

@@ -32,7 +32,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from . import config
+from . import config, regions, warehouse
 
 ROLES: dict[str, frozenset[str]] = {
     "leader": frozenset({"view"}),
@@ -157,11 +157,9 @@ def _check_region(region: str) -> None:
 # Who may manage whom: a scoped admin only inside its own region; the last unscoped admin stays
 # --------------------------------------------------------------------------------------------------
 def _inside(region: str, scope: str) -> bool:
-    # The query layer's containment (the warehouse's region tree) is the one home of "is this region inside that
-    # scope"; an unknown code is inside no scope.
-    from .queries import within
-
-    return bool(region) and within(region, scope)
+    # regions.within over the current snapshot's region tree: an unknown code is inside no scope, and '' (everything)
+    # is inside none either.
+    return bool(region) and regions.within(region, scope, warehouse.region_lineages())
 
 
 def _check_actor_scope(actor: Account | None, region: str, what: str) -> None:

@@ -1,14 +1,22 @@
-"""The only owner of DuckDB connections and warehouse snapshots.
+"""Storage: the only owner of DuckDB connections, warehouse snapshots and the files made from them.
 
 A snapshot is one DuckDB file in <state>/warehouse/. The file CURRENT names the one viewers read. Every
-write (build, import) makes a new file and then replaces CURRENT atomically, so a viewer never sees half
-a load, and an older snapshot can be made current again (rollback). Viewers open snapshots read-only.
+write (build, import) goes through one protocol, `new_snapshot`: write a new file beside the others, check it,
+then replace CURRENT atomically, so a viewer never sees half a load, and an older snapshot can be made current
+again (rollback). Viewers open snapshots read-only. Besides the snapshots this package owns the files made from
+them: per-scope extracts (pingan/warehouse/scoped.py) and the sandbox's links (`sandbox_link`), each pruned when
+the snapshot they came from is no longer current.
+
+Every DuckDB connection of the app is opened here (`_open`): one configuration (`CONFIG`) for readers, writers
+and in-memory helpers, with the sandbox's restrictions as a named variant of it (`sandbox_connection`). Storage
+knows nothing of how a snapshot is built: making one usable (build, fall back, upgrade) is pingan/build.py.
 """
 from __future__ import annotations
 
 import fcntl
 import os
 import re
+import shutil
 import threading
 import time
 from contextlib import contextmanager
@@ -17,12 +25,35 @@ from pathlib import Path
 
 import duckdb
 
-from . import config
+from .. import config, regions
 
 _lock = threading.Lock()
-READ_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+# Never fetch or load an extension (the server may be air-gapped, and an extension is code). DuckDB also refuses a
+# second connection to a file open in this process with another configuration: one configuration keeps them apart
+# only where meant (the sandbox opens its own link to the file, see sandbox_link).
+CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
 _conn: duckdb.DuckDBPyConnection | None = None
 _conn_name: str | None = None
+
+
+def _open(path: Path | str, read_only: bool, **settings) -> duckdb.DuckDBPyConnection:
+    """The one call to duckdb.connect: CONFIG plus `settings`."""
+    return duckdb.connect(str(path), read_only=read_only, config={**CONFIG, **settings})
+
+
+def reader(path: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection of its own to a snapshot or extract (close it when done)."""
+    return _open(path, read_only=True)
+
+
+def writer(path: Path) -> duckdb.DuckDBPyConnection:
+    """A read-write connection to a file being written (a snapshot or an extract, never one viewers read)."""
+    return _open(path, read_only=False)
+
+
+def memory() -> duckdb.DuckDBPyConnection:
+    """An in-memory database (no file), same configuration."""
+    return _open(":memory:", read_only=False)
 
 
 class WarehouseMissing(RuntimeError):
@@ -120,17 +151,11 @@ def check(path: Path) -> None:
     if not path.exists():
         raise WarehouseMissing(f"数据仓库文件不存在:{path.name}")
     try:
-        if _is_open(path):  # DuckDB refuses a second connection with another configuration in this process
-            con = _conn.cursor()
-        else:
-            con = duckdb.connect(str(path), read_only=True, config=dict(READ_CONFIG))
-        try:
+        with reading(path) as con:
             done = con.execute("select value from build_info where key = 'complete'").fetchone()
             blocks, block_size = con.execute(
                 "select total_blocks, block_size from pragma_database_size() where database_name = current_database()"
             ).fetchone()
-        finally:
-            con.close()
     except duckdb.Error as exc:
         raise WarehouseMissing(f"数据仓库文件已损坏:{path.name}({exc.__class__.__name__})") from exc
     if not done or done[0] != "true":
@@ -141,8 +166,20 @@ def check(path: Path) -> None:
 
 
 @contextmanager
+def reading(path: Path):
+    """A cursor on `path` for a short look: the process's shared connection when it holds that file (DuckDB
+    refuses a second connection with another configuration in one process), else a read-only one of its own."""
+    own = None if _is_open(path) else reader(path)
+    con = _conn.cursor() if own is None else own
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+@contextmanager
 def build_lock():
-    """One builder at a time across processes (two browser tabs on first start, say)."""
+    """One writer at a time across processes (two browser tabs on first start, say)."""
     lock_path = snapshot_dir() / "build.lock"
     with open(lock_path, "w") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
@@ -152,43 +189,15 @@ def build_lock():
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def ensure(progress=None) -> str | None:
-    """Make sure a usable snapshot is current: fall back to the newest intact one when the current one is broken,
-    build one only when none is intact (or none exists yet).
-
-    Returns a message for the user when something had to be fallen back to or rebuilt, else None.
-    """
-    remove_orphans()
-    path = current_path()
-    if path is not None:
-        try:
-            check(path)
-            return _upgrade(path, progress)
-        except WarehouseMissing:
-            pass
-    with build_lock():
-        problem = _current_problem()  # another process may have repaired it while we waited
-        if problem is None:
-            return None
-        first_start = _current_text() is None and not list_snapshots()
-        fallback = _newest_intact(exclude=current_name())
-        if fallback is not None:
-            _point_current(fallback.name)
-        else:
-            from . import build  # a build imports the generator: only pay for it when needed
-
-            build.build_snapshot(scale=str(config.setting("demo_scale")),
-                                 seed=int(config.setting("demo_seed")), progress=progress)
-    if fallback is not None:
-        upgraded = _upgrade(fallback, progress)  # outside the lock: an upgrade takes it itself
-        notice = f"当前快照损坏({problem}),已回退到 {fallback.name}({_snapshot_time(fallback)})的快照。"
-        return notice + (upgraded or "")
-    if first_start:
-        return "首次启动:已用内置数据构建数据仓库。"
-    return f"{problem},且没有完好的快照可以回退,已用内置数据重新构建。"
+# --------------------------------------------------------------------------------------------------
+# Recovering CURRENT (pingan/build.py's ensure() decides when; these say what is there)
+# --------------------------------------------------------------------------------------------------
+def never_built() -> bool:
+    """No CURRENT and no snapshot at all: the first start."""
+    return _current_text() is None and not list_snapshots()
 
 
-def _current_problem() -> str | None:
+def current_problem() -> str | None:
     """Why the current snapshot cannot be read (None when it can)."""
     text = _current_text()
     if text is None:
@@ -204,7 +213,11 @@ def _current_problem() -> str | None:
     return None
 
 
-def _newest_intact(exclude: str | None) -> Path | None:
+def fall_back() -> Path | None:
+    """Make the newest intact snapshot other than the current one current; returns it (None when there is none).
+
+    Call it under build_lock()."""
+    exclude = current_name()
     for snap in list_snapshots():
         if snap["name"] == exclude:
             continue
@@ -213,11 +226,12 @@ def _newest_intact(exclude: str | None) -> Path | None:
             check(path)
         except WarehouseMissing:
             continue
+        _point_current(path.name)
         return path
     return None
 
 
-def _snapshot_time(path: Path) -> str:
+def snapshot_time(path: Path) -> str:
     """When a snapshot was written, from its name (snap-<stamp>-<pid>), else from the file."""
     m = re.match(r"^snap-(\d{8}T\d{6})", path.name)
     try:
@@ -265,38 +279,23 @@ def _process_alive(pid: int) -> bool:
 def schema_ddl(*tables: str) -> str:
     """`create table if not exists` statements for these tables, exactly as pingan/schema.sql defines them: the one
     definition, which an import or an upgrade also applies to snapshots written before the tables existed."""
-    text = (Path(__file__).with_name("schema.sql")).read_text(encoding="utf-8")
     out = []
     for name in tables:
-        m = re.search(rf"^create table {name} \(.*?^\);", text, re.S | re.M)
+        m = re.search(rf"^create table {name} \(.*?^\);", schema_sql(), re.S | re.M)
         if m is None:
             raise KeyError(f"schema.sql has no table {name}")
         out.append(m.group(0).replace("create table", "create table if not exists", 1))
     return "\n".join(out)
 
 
-def _upgrade(path: Path, progress=None) -> str | None:
-    """A snapshot written before a derived table existed gets it in a new snapshot (the old one is kept)."""
-    from . import rollups
-
-    con = duckdb.connect(str(path), read_only=True, config=dict(READ_CONFIG)) if not _is_open(path) else None
-    try:
-        lacking = rollups.missing(con if con is not None else _conn.cursor())
-    finally:
-        if con is not None:
-            con.close()
-    if not lacking:
-        return None
-    if progress:
-        progress(0.5, "为现有数据仓库补建汇总表")
-    from .importer import IMPORT_TABLES_DDL  # a snapshot older than the import tables gets them too
-
-    with writable_copy() as (w, _):
-        w.execute(IMPORT_TABLES_DDL)
-        rollups.refresh(w)
-    return f"已为现有数据仓库补建汇总表({'、'.join(lacking)})。"
+def schema_sql() -> str:
+    """pingan/schema.sql: every table of a snapshot, as a new build creates them."""
+    return (config.ROOT / "pingan" / "schema.sql").read_text(encoding="utf-8")
 
 
+# --------------------------------------------------------------------------------------------------
+# Readers: the process's shared read-only connection to the current snapshot
+# --------------------------------------------------------------------------------------------------
 def _is_open(path: Path) -> bool:
     with _lock:
         return _conn is not None and _conn_name == path.name and path.parent == snapshot_dir()
@@ -312,7 +311,7 @@ def connection() -> duckdb.DuckDBPyConnection:
         if _conn is None or _conn_name != name:
             # The old connection is left to the garbage collector: another thread may still be
             # reading through a cursor of it, and Linux keeps a pruned file readable while open.
-            _conn = duckdb.connect(str(snapshot_dir() / name), read_only=True, config=dict(READ_CONFIG))
+            _conn = reader(snapshot_dir() / name)
             _conn_name = name
         return _conn
 
@@ -327,72 +326,122 @@ def snapshot_id() -> str:
     return current_name() or "none"
 
 
+_lineages: dict = {}
+
+
+def region_lineages() -> dict[str, tuple[str, ...]]:
+    """The current snapshot's region tree as lineages (pingan/regions.py), read once per snapshot.
+
+    Storage reads it for every layer above (scope checks in auth, queries and the pages), as its extracts
+    (scoped.py) are cut along the same tree."""
+    snap = snapshot_id()
+    if _lineages.get("snap") != snap:
+        cur = cursor()
+        try:
+            rows = cur.execute("select code, prefecture_code, province_code from region").fetchall()
+        finally:
+            cur.close()
+        _lineages.clear()
+        _lineages.update(snap=snap, tree=regions.lineages(rows))
+    return _lineages["tree"]
+
+
 def wait_for_current(timeout_s: float = 60.0) -> None:
     deadline = time.monotonic() + timeout_s
     while current_name() is None and time.monotonic() < deadline:
         time.sleep(0.2)
 
 
+# --------------------------------------------------------------------------------------------------
+# The sandbox: its own name for the snapshot, and the restricted connection
+# --------------------------------------------------------------------------------------------------
+def sandbox_dir() -> Path:
+    path = config.state_dir() / "sandbox"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def sandbox_link() -> Path:
+    """A second name (hard link) for the current snapshot, which the sandbox opens; older links are pruned.
+
+    DuckDB puts its spill files beside the file it opened (<file>.tmp/) and sandbox_connection locks the
+    configuration before a caller could move them; under this name they go to <state>/sandbox/, never into
+    the warehouse folder. (It also keeps the sandbox's locked instance apart from the pages' connection should
+    both ever open in one process: DuckDB refuses two configurations for one path.) Falls back to a copy where
+    links fail. Raises WarehouseMissing when there is no current snapshot.
+    """
+    source = current_path()
+    if source is None or not source.exists():
+        raise WarehouseMissing("尚未构建数据仓库")
+    target = sandbox_dir() / source.name
+    if not target.exists():
+        tmp = target.with_name(target.name + f".{os.getpid()}.{threading.get_ident()}.tmp")
+        try:
+            os.link(source, tmp)
+        except OSError:
+            shutil.copyfile(source, tmp)
+        os.replace(tmp, target)
+        for old in sandbox_dir().glob("snap-*.duckdb"):
+            if old.name != target.name:  # a worker still reading it keeps its open file on Linux
+                old.unlink(missing_ok=True)
+    return target
+
+
 def sandbox_connection(path: Path | None = None, memory_limit: str = "1GB", threads: int = 1,
                        temp_space_limit: str = "1GB") -> duckdb.DuckDBPyConnection:
-    """A fresh read-only connection for untrusted SQL: no extension loading, no files, bounded memory and
-    temporary space, configuration locked.
+    """A fresh read-only connection for untrusted SQL: CONFIG, bounded memory and temporary space, no files,
+    configuration locked.
 
     `path` defaults to the current snapshot; a scoped extract (one region's rows) can be given instead.
     """
     path = path or current_path()
     if path is None:
         raise WarehouseMissing("尚未构建数据仓库")
-    con = duckdb.connect(str(path), read_only=True, config={
-        "autoinstall_known_extensions": False, "autoload_known_extensions": False,
-        "memory_limit": memory_limit, "threads": threads, "max_temp_directory_size": temp_space_limit})
+    con = _open(path, read_only=True, memory_limit=memory_limit, threads=threads,
+                max_temp_directory_size=temp_space_limit)
     con.execute("set enable_external_access = false")
     con.execute("set lock_configuration = true")  # last: nothing can be changed after this
     return con
 
 
+# --------------------------------------------------------------------------------------------------
+# The writer protocol: build and import both write a snapshot this way
+# --------------------------------------------------------------------------------------------------
 @contextmanager
-def writable_copy(progress=None):
-    """A new snapshot that starts as a copy of the current one; yields (connection, path).
+def new_snapshot(copy_of: Path | None = None):
+    """Write a new snapshot; yields (connection, final path).
 
-    On success the caller's changes are checkpointed and the copy becomes current atomically; on any
-    exception the copy is deleted and the current snapshot is untouched.
-    """
-    import shutil
+    The file is written beside the others as snap-<stamp>-<pid>.building (empty, or a copy of `copy_of`). When
+    the block ends it is checkpointed, closed and checked (`check`: complete and intact); only then is it renamed
+    and made current atomically (`publish`). On any exception, or a failed check, the file is deleted and CURRENT
+    is untouched."""
+    final = new_snapshot_path()
+    tmp = final.with_suffix(".building")
+    if copy_of is not None:
+        shutil.copyfile(copy_of, tmp)
+    con = writer(tmp)
+    try:
+        yield con, final
+        con.execute("checkpoint")
+        con.close()
+        check(tmp)
+    except BaseException:
+        con.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    os.replace(tmp, final)
+    publish(final)
 
+
+@contextmanager
+def writable_copy():
+    """A new snapshot that starts as a copy of the current one; yields (connection, path). One writer at a time.
+
+    On success the caller's changes become current atomically; on any exception the copy is deleted and the
+    current snapshot is untouched (new_snapshot)."""
     with build_lock():
         src = current_path()  # read under the lock: a rollback or another load cannot slip in between
         if src is None:
             raise WarehouseMissing("尚未构建数据仓库")
-        final = new_snapshot_path()
-        tmp = final.with_suffix(".building")
-        shutil.copyfile(src, tmp)
-        con = duckdb.connect(str(tmp), config={"autoinstall_known_extensions": False,
-                                               "autoload_known_extensions": False})
-        try:
-            yield con, final
-            con.execute("checkpoint")
-        except BaseException:
-            con.close()
-            tmp.unlink(missing_ok=True)
-            raise
-        con.close()
-        os.replace(tmp, final)
-        publish(final)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m pingan.warehouse export …` (the export for distributed engines lives in pingan.export)."""
-    import sys
-
-    args = list(sys.argv[1:] if argv is None else argv)
-    if args[:1] == ["export"]:
-        from . import export
-
-        return export.main(args[1:])
-    print("用法:python -m pingan.warehouse export --format parquet --partition province,year DIR", file=sys.stderr)
-    return 2
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+        with new_snapshot(copy_of=src) as written:
+            yield written
