@@ -509,10 +509,20 @@ def decide_demo_mode(address: str) -> bool:
     return allowed
 
 
-def _bound_address() -> str:
-    from streamlit import config as st_config  # only reached in a process that never ran decide_demo_mode
+_address_source = None
 
-    return str(st_config.get_option("server.address") or "")
+
+def set_address_source(fn) -> None:
+    """Register how to learn the address the server binds to (app.py passes startup.bind_address, which reads
+    Streamlit's configuration: auth itself stays free of Streamlit)."""
+    global _address_source
+    _address_source = fn
+
+
+def _bound_address() -> str:
+    # Only reached in a process that never ran decide_demo_mode (AppTest). With no source registered (a command
+    # line) the address is unknown, which is not loopback: no demo mode.
+    return str(_address_source() or "") if _address_source is not None else ""
 
 
 def demo_mode() -> bool:

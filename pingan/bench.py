@@ -7,7 +7,7 @@ What it does, in order:
 1. Finds the warehouse: `--state DIR`, else PINGAN_STATE_DIR when its snapshot has the asked scale, else
    bench-results/state-<scale>/ (built there with `python -m pingan.demo --scale <scale>` when missing; the build's
    time and peak memory are measured).
-2. Discovers the queries: runs every registered page (app.py's PAGES list, files that exist) through Streamlit's
+2. Discovers the queries: runs every registered page (pingan/nav.py's PAGES list, files that exist) through Streamlit's
    AppTest with realistic scopes (all, a province, a prefecture, a county) and periods (the latest year, five
    years, a half year), while `pingan.queries.run` is wrapped to record every (query, parameters) call. The same
    runs give each page's server-side run time: cold (query cache cleared) and warm (the same page again), and the
@@ -25,7 +25,6 @@ Nothing here changes the warehouse: the snapshot is opened read-only, as the pag
 from __future__ import annotations
 
 import argparse
-import ast
 import json
 import os
 import re
@@ -74,15 +73,13 @@ def maxrss_mb(who: int = resource.RUSAGE_SELF) -> float:
 
 
 def _registered(root: Path = ROOT) -> list[tuple]:
-    tree = ast.parse((root / "app.py").read_text(encoding="utf-8"))
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "PAGES" for t in node.targets):
-            return [p for p in ast.literal_eval(node.value) if (root / p[0]).exists()]
-    raise RuntimeError("app.py has no PAGES list")
+    from .nav import PAGES
+
+    return [p for p in PAGES if (root / p[0]).exists()]
 
 
 def discover_pages(root: Path = ROOT) -> list[str]:
-    """The page files app.py registers (its PAGES list: (file, url path, title key)), in order, that exist."""
+    """The page files app.py registers (pingan/nav.py's PAGES), in order, that exist."""
     return [p[0] for p in _registered(root)]
 
 
