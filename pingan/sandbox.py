@@ -20,7 +20,7 @@ worker; at most MAX_WORKERS statements run at once, all users together, so a lon
 holds up the pages (they have their own connection) and holds up at most one worker.
 
 Region scope: `scope` '' sees the whole snapshot; a six-digit code runs against a per-scope extract that holds
-only that region's rows (pingan.scoped), so nothing outside the scope can be reached by any statement.
+only that region's rows (pingan.warehouse.scoped), so nothing outside the scope can be reached by any statement.
 """
 from __future__ import annotations
 

@@ -21,11 +21,9 @@ params)`. DuckDB stays the embedded default; nothing here is imported unless a d
 """
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
-import shutil
 import threading
 import time
 from datetime import date, datetime
@@ -94,7 +92,7 @@ def session():
             os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
             from pyspark.sql import SparkSession
 
-            work = config.state_dir() / "spark"  # Spark writes here only if someone creates a managed table
+            work = warehouse.spark_dir()  # Spark writes here only if someone creates a managed table
             builder = SparkSession.builder.master(master()).appName("pingan")
             conf = {**DEFAULT_CONF, "spark.sql.warehouse.dir": str(work / "spark-warehouse"), **_extra_conf()}
             for k, v in conf.items():
@@ -113,10 +111,6 @@ def stop() -> None:
         _spark, _registered = None, None
 
 
-def export_dir() -> Path:
-    return config.state_dir() / "spark"
-
-
 def data_folder() -> Path | str:
     """The export Spark reads: PINGAN_SPARK_DATA, else the current snapshot's own (made on first use)."""
     external = os.environ.get("PINGAN_SPARK_DATA", "").strip()
@@ -125,33 +119,14 @@ def data_folder() -> Path | str:
     snap = warehouse.current_name()
     if snap is None:
         raise warehouse.WarehouseMissing("尚未构建数据仓库")
-    folder = export_dir() / snap
+    folder = warehouse.spark_dir() / snap
     if (folder / export.MANIFEST).exists():
         return folder
-    with _export_lock():
+    with warehouse.spark_lock():
         if not (folder / export.MANIFEST).exists():  # another process may have made it meanwhile
             export.export_parquet(folder)
-        _prune_exports(keep=snap)
+        warehouse.prune_spark_exports(keep=snap)
     return folder
-
-
-class _export_lock:
-    def __enter__(self):
-        export_dir().mkdir(parents=True, exist_ok=True)
-        self._fh = open(export_dir() / "export.lock", "w")
-        fcntl.flock(self._fh, fcntl.LOCK_EX)
-
-    def __exit__(self, *exc):
-        fcntl.flock(self._fh, fcntl.LOCK_UN)
-        self._fh.close()
-
-
-def _prune_exports(keep: str) -> None:
-    """Keep the exports of snapshots still on disk (a rollback reuses them); drop the others."""
-    on_disk = {s["name"] for s in warehouse.list_snapshots()} | {keep}
-    for p in export_dir().glob("snap-*"):
-        if p.is_dir() and p.name not in on_disk:
-            shutil.rmtree(p, ignore_errors=True)
 
 
 def _read_manifest(folder) -> dict:

@@ -29,8 +29,8 @@ from .. import config, regions
 
 _lock = threading.Lock()
 # Never fetch or load an extension (the server may be air-gapped, and an extension is code). DuckDB also refuses a
-# second connection to a file open in this process with another configuration: one configuration keeps them apart
-# only where meant (the sandbox opens its own link to the file, see sandbox_link).
+# second connection to a file already open in this process with another configuration, so every connection to a
+# snapshot uses this one; the sandbox's locked variant opens its own name for the file (sandbox_link).
 CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
 _conn: duckdb.DuckDBPyConnection | None = None
 _conn_name: str | None = None
@@ -126,15 +126,14 @@ def publish(path: Path) -> None:
 
 
 def prune(keep: int | None = None) -> None:
+    """Keep the current snapshot and the newest `keep - 1` others (setting snapshots_kept); delete the rest."""
     keep = keep or int(config.setting("snapshots_kept"))
-    cur = current_name()
     snaps = [s for s in list_snapshots() if not s["current"]]
     for s in snaps[max(keep - 1, 0):]:
         try:
             (snapshot_dir() / s["name"]).unlink()
         except OSError:
             pass  # still open elsewhere on some systems; a later prune removes it
-    _ = cur
 
 
 def rollback(name: str) -> None:
@@ -402,6 +401,33 @@ def sandbox_connection(path: Path | None = None, memory_limit: str = "1GB", thre
     con.execute("set enable_external_access = false")
     con.execute("set lock_configuration = true")  # last: nothing can be changed after this
     return con
+
+
+# --------------------------------------------------------------------------------------------------
+# The Spark engine's exports: one folder per snapshot (pingan/export.py writes it)
+# --------------------------------------------------------------------------------------------------
+def spark_dir() -> Path:
+    return config.state_dir() / "spark"
+
+
+@contextmanager
+def spark_lock():
+    """One process at a time writes an export for the Spark engine."""
+    spark_dir().mkdir(parents=True, exist_ok=True)
+    with open(spark_dir() / "export.lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def prune_spark_exports(keep: str) -> None:
+    """Keep the export of `keep` and of snapshots still on disk (a rollback reuses them); drop the others."""
+    on_disk = {s["name"] for s in list_snapshots()} | {keep}
+    for p in spark_dir().glob("snap-*"):
+        if p.is_dir() and p.name not in on_disk:
+            shutil.rmtree(p, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------------------------------
