@@ -9,6 +9,7 @@ matching entry decides.
 from __future__ import annotations
 
 import ast
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
@@ -96,6 +97,11 @@ def _modules() -> dict[str, Path]:
 MODULES = _modules()
 
 
+@lru_cache(maxsize=None)
+def _tree(name: str) -> ast.Module:
+    return ast.parse(MODULES[name].read_text(encoding="utf-8"))
+
+
 def _package(name: str, path: Path) -> str:
     return name if path.name == "__init__.py" else name.rpartition(".")[0]
 
@@ -104,7 +110,7 @@ def imports(name: str) -> set[str]:
     """The project modules `name` imports anywhere in its file (function-local imports included)."""
     path = MODULES[name]
     out = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(_tree(name)):
         if isinstance(node, ast.Import):
             out |= {a.name for a in node.names}
         elif isinstance(node, ast.ImportFrom):
@@ -198,7 +204,7 @@ TEST_MODULES = {p.stem for p in (ROOT / "tests").rglob("*.py")} | {"tests"}
 
 @pytest.mark.parametrize("name", [m for m in MODULES if m.startswith("pingan")])
 def test_runtime_code_never_reaches_into_tests_or_reads_app_py(name):
-    tree = ast.parse(MODULES[name].read_text(encoding="utf-8"))
+    tree = _tree(name)
     imported = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     imported |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module
                  and not n.level}
@@ -215,8 +221,8 @@ def test_runtime_code_never_reaches_into_tests_or_reads_app_py(name):
 def test_only_pages_import_streamlit():
     allowed = {i for i, (layer, _, _) in enumerate(LAYERS) if layer in STREAMLIT_LAYERS}
     importers = []
-    for name, path in MODULES.items():
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+    for name in MODULES:
+        tree = _tree(name)
         names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
         names |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module and not n.level}
         if any(n == "streamlit" or n.startswith("streamlit.") for n in names) and layer_of(name) not in allowed:
@@ -225,8 +231,7 @@ def test_only_pages_import_streamlit():
 
 
 def test_storage_is_the_only_module_that_connects_to_duckdb():
-    callers = sorted(name for name, path in MODULES.items()
-                     for n in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+    callers = sorted(name for name in MODULES for n in ast.walk(_tree(name))
                      if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "connect"
                      and getattr(n.func.value, "id", "") == "duckdb")
     assert callers == ["pingan.warehouse"]
