@@ -10,22 +10,9 @@ from pathlib import Path
 
 import streamlit as st
 
-ROOT = Path(__file__).resolve().parent
+from pingan.nav import PAGES  # (file, url path, i18n key, permission), in menu order
 
-# (file, url path, i18n key, permission). Only files that exist are registered. No page icons: emoji need
-# a colour-emoji font the users' machines may lack, and Material icons fetch a web font (air-gapped).
-PAGES = [
-    ("pages/overview.py", "", "page_overview", "view"),
-    ("pages/grid.py", "grid", "page_grid", "view"),
-    ("pages/disputes.py", "disputes", "page_disputes", "view"),
-    ("pages/anti_gang.py", "anti_gang", "page_anti_gang", "view"),
-    ("pages/satisfaction.py", "satisfaction", "page_satisfaction", "view"),
-    ("pages/sql.py", "sql", "page_sql", "sql"),
-    ("pages/screen.py", "screen", "page_screen", "screen"),
-    ("pages/sources.py", "sources", "page_sources", "view"),
-    ("pages/data.py", "data", "page_data", "import"),
-    ("pages/admin.py", "admin", "page_admin", "accounts"),
-]
+ROOT = Path(__file__).resolve().parent
 
 if __name__ != "__main__":
     # Server start (st.App mode): refuse to serve beyond this machine without accounts, and start building
@@ -39,7 +26,7 @@ if __name__ != "__main__":
     startup.build_in_background(prewarm_after=True)
     app = st.App(__file__)
 else:
-    from pingan import audit, auth, queries, safe, warehouse
+    from pingan import audit, auth, build, queries, safe, startup, warehouse
     from pingan.i18n import t
 
     st.set_page_config(page_title="平安驾驶舱", layout="wide")
@@ -47,7 +34,7 @@ else:
     @st.cache_resource(show_spinner=False)
     def _ensure_warehouse() -> str | None:
         """Build the warehouse once per server when it is missing or broken; returns a notice or None."""
-        return warehouse.ensure()
+        return build.ensure()
 
     def _warehouse_ready(lang: str) -> None:
         with st.spinner(t("building", lang)):
@@ -166,6 +153,7 @@ else:
         return st.session_state.get("account_active")
 
     def main() -> None:
+        auth.set_address_source(startup.bind_address)
         auth.set_provider(_session_account)
         lang = st.session_state.get("lang", st.query_params.get("lang", "zh"))
         _warehouse_ready(lang)

@@ -4,7 +4,7 @@ from datetime import datetime
 import polars as pl
 import streamlit as st
 
-from pingan import auth, config, frame, importer, loads, queries, safe, templates, warehouse
+from pingan import auth, config, frame, importer, loads, queries, safe, templates, ui, warehouse
 from pingan.ingest import worker as import_worker
 
 scope = frame.scope_filter()
@@ -235,7 +235,7 @@ with tab_upload:
                     report = import_worker.validate(
                         [importer.Upload(f.name, f.size, f.getvalue) for f in uploaded],
                         progress=lambda f, text: bar.progress(min(f, 1.0), text=text),
-                        region=account_region, alive=import_worker.streamlit_session_alive)
+                        region=account_region, alive=ui.session_alive)
                 except import_worker.Stopped as exc:
                     report = str(exc)
                 bar.empty()

@@ -32,7 +32,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from . import config
+from . import config, regions, warehouse
 
 ROLES: dict[str, frozenset[str]] = {
     "leader": frozenset({"view"}),
@@ -162,11 +162,9 @@ def _check_region(region: str) -> None:
 # Who may manage whom: a scoped admin only inside its own region; the last unscoped admin stays
 # --------------------------------------------------------------------------------------------------
 def _inside(region: str, scope: str) -> bool:
-    # The query layer's containment (the warehouse's region tree) is the one home of "is this region inside that
-    # scope"; an unknown code is inside no scope.
-    from .queries import within
-
-    return bool(region) and within(region, scope)
+    # regions.within over the current snapshot's region tree: an unknown code is inside no scope, and '' (everything)
+    # is inside none either.
+    return bool(region) and regions.within(region, scope, warehouse.region_lineages())
 
 
 def _check_actor_scope(actor: Account | None, region: str, what: str) -> None:
@@ -516,10 +514,20 @@ def decide_demo_mode(address: str) -> bool:
     return allowed
 
 
-def _bound_address() -> str:
-    from streamlit import config as st_config  # only reached in a process that never ran decide_demo_mode
+_address_source = None
 
-    return str(st_config.get_option("server.address") or "")
+
+def set_address_source(fn) -> None:
+    """Register how to learn the address the server binds to (app.py passes startup.bind_address, which reads
+    Streamlit's configuration: auth itself stays free of Streamlit)."""
+    global _address_source
+    _address_source = fn
+
+
+def _bound_address() -> str:
+    # Only reached in a process that never ran decide_demo_mode (AppTest). With no source registered (a command
+    # line) the address is unknown, which is not loopback: no demo mode.
+    return str(_address_source() or "") if _address_source is not None else ""
 
 
 def demo_mode() -> bool:

@@ -7,7 +7,7 @@ What it does, in order:
 1. Finds the warehouse: `--state DIR`, else PINGAN_STATE_DIR when its snapshot has the asked scale, else
    bench-results/state-<scale>/ (built there with `python -m pingan.demo --scale <scale>` when missing; the build's
    time and peak memory are measured).
-2. Discovers the queries: runs every registered page (app.py's PAGES list, files that exist) through Streamlit's
+2. Discovers the queries: runs every registered page (pingan/nav.py's PAGES list, files that exist) through Streamlit's
    AppTest with realistic scopes (all, a province, a prefecture, a county) and periods (the latest year, five
    years, a half year), while `pingan.queries.run` is wrapped to record every (query, parameters) call. The same
    runs give each page's server-side run time: cold (query cache cleared) and warm (the same page again), and the
@@ -25,7 +25,6 @@ Nothing here changes the warehouse: the snapshot is opened read-only, as the pag
 from __future__ import annotations
 
 import argparse
-import ast
 import json
 import os
 import re
@@ -38,10 +37,11 @@ import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 from . import config
+from .timings import jsonable, log, ms_text, params_text, percentile
 
 ROOT = config.ROOT
 DEFAULT_OUT = ROOT / "bench-results"
@@ -64,37 +64,8 @@ VARIANTS = (("pages/grid.py", "province", {"maplevel": "county"}, "map at county
 # --------------------------------------------------------------------------------------------------
 # Small helpers
 # --------------------------------------------------------------------------------------------------
-def _log(msg: str) -> None:
-    print(f"[bench {datetime.now():%H:%M:%S}] {msg}", flush=True)
-
-
-def _jsonable(value):
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    return value
-
-
 def _params_key(params: dict) -> tuple:
-    return tuple(sorted((k, _jsonable(v) if not isinstance(v, list) else tuple(v)) for k, v in params.items()))
-
-
-def _params_text(params: dict) -> str:
-    return ", ".join(f"{k}={_jsonable(v)!r}" for k, v in sorted(params.items())) or "—"
-
-
-def percentile(values: list[float], q: float) -> float:
-    """Linear-interpolated percentile (q in 0..100), as numpy's default."""
-    xs = sorted(values)
-    if not xs:
-        return float("nan")
-    if len(xs) == 1:
-        return xs[0]
-    pos = (len(xs) - 1) * q / 100.0
-    lo = int(pos)
-    hi = min(lo + 1, len(xs) - 1)
-    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
+    return tuple(sorted((k, jsonable(v) if not isinstance(v, list) else tuple(v)) for k, v in params.items()))
 
 
 def maxrss_mb(who: int = resource.RUSAGE_SELF) -> float:
@@ -102,15 +73,13 @@ def maxrss_mb(who: int = resource.RUSAGE_SELF) -> float:
 
 
 def _registered(root: Path = ROOT) -> list[tuple]:
-    tree = ast.parse((root / "app.py").read_text(encoding="utf-8"))
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "PAGES" for t in node.targets):
-            return [p for p in ast.literal_eval(node.value) if (root / p[0]).exists()]
-    raise RuntimeError("app.py has no PAGES list")
+    from .nav import PAGES
+
+    return [p for p in PAGES if (root / p[0]).exists()]
 
 
 def discover_pages(root: Path = ROOT) -> list[str]:
-    """The page files app.py registers (its PAGES list: (file, url path, title key)), in order, that exist."""
+    """The page files app.py registers (pingan/nav.py's PAGES), in order, that exist."""
     return [p[0] for p in _registered(root)]
 
 
@@ -122,20 +91,15 @@ def default_page(root: Path = ROOT) -> str:
 # --------------------------------------------------------------------------------------------------
 # The warehouse: find or build, describe
 # --------------------------------------------------------------------------------------------------
-# The configuration pingan.warehouse opens snapshots with: DuckDB refuses a second connection to a file that is
-# already open in this process with a different configuration.
-_DUCK_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
-
-
 def _snapshot_scale(state: Path) -> str | None:
-    import duckdb
+    from . import warehouse
 
     cur = state / "warehouse" / "CURRENT"
     if not cur.exists():
         return None
     path = state / "warehouse" / cur.read_text(encoding="utf-8").strip()
     try:
-        con = duckdb.connect(str(path), read_only=True, config=_DUCK_CONFIG)
+        con = warehouse.reader(path)
         try:
             row = con.execute("select value from build_info where key = 'scale'").fetchone()
         finally:
@@ -153,7 +117,7 @@ def build_state(state: Path, scale: str) -> dict:
     timer = Path("/usr/bin/time")
     if timer.exists():
         cmd = [str(timer), "-v"] + cmd
-    _log(f"building the {scale} warehouse in {state} (this takes a while at national scale)")
+    log(f"building the {scale} warehouse in {state} (this takes a while at national scale)")
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
     wall = time.perf_counter() - t0
@@ -200,14 +164,14 @@ def upgrade_state(state: Path) -> str | None:
     of its own state folder (the one app.py would otherwise write at its first start): the measured pages must not
     pay, nor be refused, that one-time upgrade."""
     env = dict(os.environ, PINGAN_STATE_DIR=str(state))
-    code = "from pingan import warehouse; print(warehouse.ensure() or '')"
+    code = "from pingan import build; print(build.ensure() or '')"
     t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError(f"upgrading the warehouse in {state} failed: {proc.stderr[-500:]}")
     message = proc.stdout.strip()
     if message:
-        _log(f"{message} ({time.perf_counter() - t0:.0f} s)")
+        log(f"{message} ({time.perf_counter() - t0:.0f} s)")
     return message or None
 
 
@@ -245,41 +209,20 @@ def describe_warehouse(state: Path, build_log: str | None, built: dict) -> dict:
 
 @contextmanager
 def guard_warehouse():
-    """Make sure the benchmark only reads the warehouse it was given.
+    """Make sure the benchmark only reads the warehouse it was given: while it runs, a build is refused outright
+    (build.ensure(), which app.py calls, would otherwise rebuild a snapshot it found broken)."""
+    from . import build
 
-    warehouse.check() opens the snapshot with DuckDB's default configuration; once warehouse.connection() holds
-    it open with another configuration, DuckDB refuses that second connection, check() calls the snapshot
-    broken and warehouse.ensure() (which app.py calls) would rebuild it. So while the benchmark runs, check()
-    falls back to a connection with the warehouse's own configuration on exactly that refusal, and a build is
-    refused outright."""
-    import duckdb
-
-    from . import build, warehouse
-
-    original_check, original_build = warehouse.check, build.build_snapshot
-
-    def check(path):
-        try:
-            return original_check(path)
-        except warehouse.WarehouseMissing as exc:
-            if "different configuration" not in str(exc.__cause__ or ""):
-                raise
-            con = duckdb.connect(str(path), read_only=True, config=_DUCK_CONFIG)
-            try:
-                done = con.execute("select value from build_info where key = 'complete'").fetchone()
-            finally:
-                con.close()
-            if not done or done[0] != "true":
-                raise
+    original_build = build.build_snapshot
 
     def refuse(*args, **kwargs):
         raise RuntimeError("pingan.bench never builds a warehouse while it measures one")
 
-    warehouse.check, build.build_snapshot = check, refuse
+    build.build_snapshot = refuse
     try:
         yield
     finally:
-        warehouse.check, build.build_snapshot = original_check, original_build
+        build.build_snapshot = original_build
 
 
 # --------------------------------------------------------------------------------------------------
@@ -465,7 +408,7 @@ def run_pages(pages: list[str], combos: list[Combo], recorder: Recorder, timeout
             }
             results.append(row)
             flag = "ERROR " + errors[0][:80] if errors else ""
-            _log(f"page {page:24s} {combo.label():42s} cold {cold:8.0f} ms  warm {warm:7.0f} ms  "
+            log(f"page {page:24s} {combo.label():42s} cold {cold:8.0f} ms  warm {warm:7.0f} ms  "
                  f"{len(calls):3d} query calls {flag}")
     return results
 
@@ -515,14 +458,14 @@ def time_queries(distinct: list[dict], repeats: int, budget_s: float) -> list[di
     from . import queries
 
     out = []
-    for i, d in enumerate(sorted(distinct, key=lambda d: (d["name"], _params_text(d["params"])))):
+    for i, d in enumerate(sorted(distinct, key=lambda d: (d["name"], params_text(d["params"])))):
         res = time_query(queries.run, d["name"], d["params"], repeats, budget_s)
         out.append({"name": d["name"], "params": d["params"], "pages": sorted(d["pages"]),
                     "views": sorted(d["views"]), **res})
         if res["error"]:
-            _log(f"query {d['name']} ({_params_text(d['params'])}) FAILED: {res['error']}")
+            log(f"query {d['name']} ({params_text(d['params'])}) FAILED: {res['error']}")
         elif (i + 1) % 25 == 0 or i + 1 == len(distinct):
-            _log(f"timed {i + 1}/{len(distinct)} distinct (query, parameters)")
+            log(f"timed {i + 1}/{len(distinct)} distinct (query, parameters)")
     return out
 
 
@@ -709,14 +652,14 @@ def _measure(scale, quick, compare, out_root, state_dir, built, build_log, repea
     warehouse.connection()  # opens the current snapshot of this state folder (read-only)
     wh = describe_warehouse(state_dir, build_log, built)
     if wh["scale"] != scale:
-        _log(f"note: the warehouse in {state_dir} has scale {wh['scale']!r}, not {scale!r}")
+        log(f"note: the warehouse in {state_dir} has scale {wh['scale']!r}, not {scale!r}")
     last_year = int((wh["as_of"] or "2022-12-31")[:4])
     repeats = repeats or (5 if quick else 20)
     budget_s = budget_s if budget_s is not None else (1.0 if quick else 4.0)
     all_pages = discover_pages()
     page_list = [p for p in all_pages if not pages or Path(p).stem in pages or p in pages]
     combos = combos if combos is not None else combos_for(last_year, quick)
-    _log(f"warehouse {wh['snapshot']} ({wh['scale']}, {wh['bytes'] / 1e9:.2f} GB); pages: "
+    log(f"warehouse {wh['snapshot']} ({wh['scale']}, {wh['bytes'] / 1e9:.2f} GB); pages: "
          f"{', '.join(Path(p).stem for p in page_list)}; {len(combos)} views each")
 
     # First start as a user meets it: the first app run in a fresh process (imports, connection, first page).
@@ -731,7 +674,7 @@ def _measure(scale, quick, compare, out_root, state_dir, built, build_log, repea
     with recorder.wrapping() as original_run, error_details():
         page_rows = run_pages(page_list, combos, recorder)
     distinct = distinct_calls(page_rows)
-    _log(f"{len(distinct)} distinct (query, parameters) from {len({d['name'] for d in distinct})} queries; "
+    log(f"{len(distinct)} distinct (query, parameters) from {len({d['name'] for d in distinct})} queries; "
          f"timing each {repeats}x (budget {budget_s:g} s per set)")
     timings = time_queries(distinct, repeats, budget_s)
     summary = per_query(timings, TARGETS["query_p95_ms"])
@@ -767,7 +710,7 @@ def _measure(scale, quick, compare, out_root, state_dir, built, build_log, repea
     report["verdict"] = verdict(report)
     folder = out_root / datetime.now().strftime("%Y%m%dT%H%M%S")
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1, default=_jsonable),
+    (folder / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1, default=jsonable),
                                         encoding="utf-8")
     (folder / "report.md").write_text(markdown(report), encoding="utf-8")
     report["folder"] = str(folder)
@@ -882,15 +825,52 @@ def verdict(report: dict) -> list[dict]:
     return out
 
 
+def time_queries_spark(calls, repeats: int = 5, budget_s: float = 60.0, min_runs: int = 3) -> dict:
+    """Time (query name, params) calls on Spark for the benchmark: median and p95 of `repeats` runs each.
+
+    `calls` holds (name, params) pairs or dicts with "name" and "params". The first run of each call is a
+    warm-up (parsing, planning, file listing) and is reported apart. Returns {"engine", "master", "spark_version",
+    "setup": {...seconds}, "queries": [{"name", "params", "runs", "rows", "error", "p50_ms", "p95_ms", "min_ms",
+    "max_ms", "first_ms"}]}, the same per-query keys as time_query.
+    """
+    from . import queries, spark_engine
+
+    setup = spark_engine.prepare()
+    out = []
+    for call in calls:
+        name, params = (call["name"], call["params"]) if isinstance(call, dict) else call
+        params = dict(params)
+        q = queries.load(name)
+        times, rows, error, first = [], None, None, None
+        start = time.perf_counter()
+        try:
+            t0 = time.perf_counter()
+            df = spark_engine.run(q, params)
+            first = (time.perf_counter() - t0) * 1000
+            rows = df.height
+            for i in range(repeats):
+                t0 = time.perf_counter()
+                spark_engine.run(q, params)
+                times.append((time.perf_counter() - t0) * 1000)
+                if i + 1 >= min_runs and time.perf_counter() - start > budget_s:
+                    break
+        except Exception as exc:  # noqa: BLE001 - reported per query
+            error = f"{type(exc).__name__}: {exc}"[:300]
+        out.append({"name": name, "params": params, "runs": len(times), "rows": rows, "error": error,
+                    "first_ms": round(first, 2) if first is not None else None,
+                    "p50_ms": round(statistics.median(times), 2) if times else None,
+                    "p95_ms": round(percentile(times, 95), 2) if times else None,
+                    "min_ms": round(min(times), 2) if times else None,
+                    "max_ms": round(max(times), 2) if times else None})
+    return {"engine": "spark", "master": spark_engine.master(), "spark_version": spark_engine.session().version, "setup": setup,
+            "queries": out}
+
+
 # --------------------------------------------------------------------------------------------------
 # Output
 # --------------------------------------------------------------------------------------------------
 def _mark(ok) -> str:
     return "—" if ok is None else ("✅" if ok else "❌")
-
-
-def _ms(x) -> str:
-    return "—" if x is None else (f"{x:,.0f}" if x >= 100 else f"{x:,.1f}")
 
 
 def markdown(r: dict) -> str:
@@ -924,8 +904,8 @@ def markdown(r: dict) -> str:
           "|---|---:|---:|---:|---:|---|:-:|"]
     for q in sorted(r["queries"], key=lambda q: -(q["worst_p95_ms"] or 1e9)):
         err = f" ⚠ {len(q['errors'])} failed" if q["errors"] else ""
-        L.append(f"| `{q['name']}`{err} | {q['param_sets']} | {_ms(q['p50_ms'])} | {_ms(q['worst_p50_ms'])} | "
-                 f"{_ms(q['worst_p95_ms'])} | {_params_text(q['worst_params'] or {})} | {_mark(q['pass'])} |")
+        L.append(f"| `{q['name']}`{err} | {q['param_sets']} | {ms_text(q['p50_ms'])} | {ms_text(q['worst_p50_ms'])} | "
+                 f"{ms_text(q['worst_p95_ms'])} | {params_text(q['worst_params'] or {})} | {_mark(q['pass'])} |")
 
     L += ["", "## Pages (server-side run, AppTest)", "",
           f"Target: < {r['targets']['page_ms']:.0f} ms. Cold = query cache cleared; warm = the same view again. "
@@ -934,16 +914,16 @@ def markdown(r: dict) -> str:
           "| pass |", "|---|---:|---:|---|---:|---:|---:|:-:|"]
     for p in r["page_summary"]:
         err = f" ⚠ {p['errors'][0][:60]}" if p["errors"] else ""
-        L.append(f"| {Path(p['page']).stem}{err} | {p['views']} | {_ms(p['cold_median_ms'])} | "
-                 f"{_ms(p['cold_worst_ms'])} ({p['cold_worst_view']}) | {_ms(p['warm_median_ms'])} | "
-                 f"{_ms(p['warm_worst_ms'])} | {p['query_calls_max']} | {_mark(p['pass'])} |")
+        L.append(f"| {Path(p['page']).stem}{err} | {p['views']} | {ms_text(p['cold_median_ms'])} | "
+                 f"{ms_text(p['cold_worst_ms'])} ({p['cold_worst_view']}) | {ms_text(p['warm_median_ms'])} | "
+                 f"{ms_text(p['warm_worst_ms'])} | {p['query_calls_max']} | {_mark(p['pass'])} |")
     L += ["", "<details><summary>Every page × view</summary>", "",
           "| page | view | cold ms | of which queries ms | warm ms | calls | distinct | map bytes |",
           "|---|---|---:|---:|---:|---:|---:|---:|"]
     for p in r["pages"]:
         mb = ", ".join(f"{b:,}" for b in p["map_payload_bytes"]) or "—"
-        L.append(f"| {Path(p['page']).stem} | {p['combo']} | {_ms(p['cold_ms'])} | {_ms(p['cold_query_ms'])} | "
-                 f"{_ms(p['warm_ms'])} | {p['query_calls']} | {p['distinct_queries']} | {mb} |")
+        L.append(f"| {Path(p['page']).stem} | {p['combo']} | {ms_text(p['cold_ms'])} | {ms_text(p['cold_query_ms'])} | "
+                 f"{ms_text(p['warm_ms'])} | {p['query_calls']} | {p['distinct_queries']} | {mb} |")
     L += ["", "</details>", ""]
 
     fs = r["first_start"]
@@ -980,7 +960,7 @@ def markdown(r: dict) -> str:
     if r["hotspots"]:
         L += ["## Slowest queries: where the time goes (DuckDB EXPLAIN ANALYZE)", ""]
         for h in r["hotspots"]:
-            L += [f"### `{h['name']}` — p95 {_ms(h['p95_ms'])} ms ({_params_text(h['params'] or {})})", ""]
+            L += [f"### `{h['name']}` — p95 {ms_text(h['p95_ms'])} ms ({params_text(h['params'] or {})})", ""]
             if h.get("error"):
                 L += [f"EXPLAIN failed: {h['error']}", ""]
                 continue
@@ -988,7 +968,7 @@ def markdown(r: dict) -> str:
             for o in h["hot"]:
                 scanned = f"{o['rows_scanned']:,} rows, row groups {o['row_groups']}" if "rows_scanned" in o else ""
                 detail = o["detail"].replace("|", "/")
-                L.append(f"| {o['operator']} | {_ms(o['ms'])} | {o['share'] or 0:.0%} | {o['rows_out'] or 0:,} | "
+                L.append(f"| {o['operator']} | {ms_text(o['ms'])} | {o['share'] or 0:.0%} | {o['rows_out'] or 0:,} | "
                          f"{scanned} | {detail[:220]} |")
             L.append("")
 
@@ -1000,8 +980,8 @@ def markdown(r: dict) -> str:
     L += ["<details><summary>Every (query, parameters) timed</summary>", "",
           "| query | parameters | runs | rows | p50 ms | p95 ms |", "|---|---|---:|---:|---:|---:|"]
     for t in r["query_runs"]:
-        L.append(f"| `{t['name']}` | {_params_text(t['params'])} | {t['runs']} | {t['rows'] if t['rows'] is not None else '—'} | "
-                 f"{_ms(t['p50_ms'])} | {_ms(t['p95_ms'])} |" + (f" ⚠ {t['error'][:80]}" if t["error"] else ""))
+        L.append(f"| `{t['name']}` | {params_text(t['params'])} | {t['runs']} | {t['rows'] if t['rows'] is not None else '—'} | "
+                 f"{ms_text(t['p50_ms'])} | {ms_text(t['p95_ms'])} |" + (f" ⚠ {t['error'][:80]}" if t["error"] else ""))
     L += ["", "</details>", ""]
     return "\n".join(L)
 
@@ -1014,12 +994,12 @@ def print_summary(r: dict) -> None:
     print()
     print(f"  {'query':40s} {'p50 ms':>9s} {'worst p95':>10s}  target {r['targets']['query_p95_ms']:.0f} ms")
     for q in sorted(r["queries"], key=lambda q: -(q["worst_p95_ms"] or 1e9)):
-        print(f"  {q['name']:40s} {_ms(q['p50_ms']):>9s} {_ms(q['worst_p95_ms']):>10s}  {_mark(q['pass'])}")
+        print(f"  {q['name']:40s} {ms_text(q['p50_ms']):>9s} {ms_text(q['worst_p95_ms']):>10s}  {_mark(q['pass'])}")
     print()
     print(f"  {'page':24s} {'cold med':>9s} {'cold worst':>11s} {'warm med':>9s}  target {r['targets']['page_ms']:.0f} ms")
     for p in r["page_summary"]:
-        print(f"  {Path(p['page']).stem:24s} {_ms(p['cold_median_ms']):>9s} {_ms(p['cold_worst_ms']):>11s} "
-              f"{_ms(p['warm_median_ms']):>9s}  {_mark(p['pass'])}")
+        print(f"  {Path(p['page']).stem:24s} {ms_text(p['cold_median_ms']):>9s} {ms_text(p['cold_worst_ms']):>11s} "
+              f"{ms_text(p['warm_median_ms']):>9s}  {_mark(p['pass'])}")
     if r["comparisons"]:
         from . import bench_compare
 

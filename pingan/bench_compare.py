@@ -28,7 +28,7 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
-from .bench import _log, _ms, _params_text, percentile
+from .timings import log, ms_text, params_text, percentile
 
 BIG_TABLE_ROWS = 2_000_000          # tables above this are exported and loaded province by province
 INDEX_COLUMNS = ("province_code", "prefecture_code", "county_code", "identified_date", "year")
@@ -88,7 +88,7 @@ def translate(sql: str) -> str:
 def _pg_bin(install: bool) -> Path:
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))
     if not found and install:
-        _log("PostgreSQL is missing: apt-get install -y postgresql")
+        log("PostgreSQL is missing: apt-get install -y postgresql")
         env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
         proc = subprocess.run(["apt-get", "install", "-y", "postgresql"], env=env, capture_output=True, text=True)
         if proc.returncode != 0:
@@ -140,15 +140,15 @@ class PgCluster:
         proc = self._as_postgres(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.base / "server.log"),
                                  "-w", "-t", "120", "start")
         if proc.returncode != 0:
-            log = (self.base / "server.log").read_text(errors="replace")[-800:] if (self.base / "server.log").exists() else ""
-            raise RuntimeError(f"pg_ctl start failed: {proc.stderr[-300:]} {log}")
+            tail = (self.base / "server.log").read_text(errors="replace")[-800:] if (self.base / "server.log").exists() else ""
+            raise RuntimeError(f"pg_ctl start failed: {proc.stderr[-300:]} {tail}")
         self._started = True
         import psycopg
 
         self.conn = psycopg.connect(host="127.0.0.1", port=self.port, user="postgres", dbname="postgres",
                                     autocommit=True, cursor_factory=psycopg.ClientCursor)
         self.version = self.conn.execute("show server_version").fetchone()[0]
-        _log(f"PostgreSQL {self.version} started on 127.0.0.1:{self.port} in {self.base}")
+        log(f"PostgreSQL {self.version} started on 127.0.0.1:{self.port} in {self.base}")
         return self
 
     def close(self) -> None:
@@ -210,9 +210,9 @@ def load_postgres(pg: PgCluster, duck_cur, sample: int = 1) -> dict:
                     loaded = pg.conn.execute(f'select count(*) from "{table}"').fetchone()[0] if i == len(chunks) - 1 \
                         else loaded
                     el = time.perf_counter() - t0
-                    _log(f"  PostgreSQL load {table}: province {chunk} ({i + 1}/{len(chunks)}), {el:.0f} s")
+                    log(f"  PostgreSQL load {table}: province {chunk} ({i + 1}/{len(chunks)}), {el:.0f} s")
         secs = time.perf_counter() - t0
-        _log(f"PostgreSQL loaded {table}: {n_total:,} rows in {secs:.1f} s")
+        log(f"PostgreSQL loaded {table}: {n_total:,} rows in {secs:.1f} s")
         idx_t0 = time.perf_counter()
         made = []
         for col in INDEX_COLUMNS:
@@ -225,7 +225,7 @@ def load_postgres(pg: PgCluster, duck_cur, sample: int = 1) -> dict:
         pg.conn.execute(f'vacuum analyze "{table}"')
         idx_secs = time.perf_counter() - idx_t0
         if made:
-            _log(f"PostgreSQL indexed {table} on {', '.join(made)} and analyzed in {idx_secs:.1f} s")
+            log(f"PostgreSQL indexed {table} on {', '.join(made)} and analyzed in {idx_secs:.1f} s")
         out["tables"][table] = {"rows": n_total, "load_s": round(secs, 1), "index_analyze_s": round(idx_secs, 1),
                                 "indexes": made}
     out["total_s"] = round(time.perf_counter() - t_all, 1)
@@ -446,7 +446,7 @@ def _pick_sets(timings: list[dict], quick: bool) -> list[dict]:
         picks = [ts[-1]] if quick else [ts[-1], ts[(len(ts) - 1) // 2]]
         seen = set()
         for t in picks:
-            key = _params_text(t["params"])
+            key = params_text(t["params"])
             if key not in seen:
                 seen.add(key)
                 out.append(t)
@@ -489,7 +489,7 @@ def compare(engines: tuple[str, ...], timings: list[dict], summary: list[dict], 
             cur.close()
         result["parquet"] = {"folder": str(folder), "export_s": round(secs, 1), "reused": reused,
                              "bytes": sum(p.stat().st_size for p in folder.glob("*.parquet"))}
-        _log(f"Parquet for pandas: {folder} ({result['parquet']['bytes'] / 1e9:.2f} GB"
+        log(f"Parquet for pandas: {folder} ({result['parquet']['bytes'] / 1e9:.2f} GB"
              f"{', reused' if reused else f', exported in {secs:.0f} s'})")
         for entry, q in zip(questions, qs):
             try:
@@ -498,7 +498,7 @@ def compare(engines: tuple[str, ...], timings: list[dict], summary: list[dict], 
                 entry["pandas"]["same_answer"] = _canon(df.to_dict("records"), q.check) == entry["_duck_rows"]
             except Exception as exc:  # noqa: BLE001
                 entry["pandas"] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
-            _log(f"pandas {q.key}: {entry['pandas']}")
+            log(f"pandas {q.key}: {entry['pandas']}")
 
     if "postgres" in engines:
         try:
@@ -523,7 +523,7 @@ def compare(engines: tuple[str, ...], timings: list[dict], summary: list[dict], 
                         res["same_answer"] = None if pg_sample > 1 else (
                             _canon(rows, q.check) == entry["_duck_rows"])
                     entry["postgres"] = res
-                    _log(f"PostgreSQL {q.key}: {res}")
+                    log(f"PostgreSQL {q.key}: {res}")
                 # Every page query (a slowest and a median parameter set of each)
                 page_rows = []
                 for t in _pick_sets(timings, quick):
@@ -534,7 +534,7 @@ def compare(engines: tuple[str, ...], timings: list[dict], summary: list[dict], 
                     except Exception as exc:  # noqa: BLE001
                         row.update(translated=False, error=f"sqlglot: {exc}"[:300])
                         page_rows.append(row)
-                        _log(f"PostgreSQL {t['name']}: did not translate: {row['error']}")
+                        log(f"PostgreSQL {t['name']}: did not translate: {row['error']}")
                         continue
                     res = time_pg(pg, pg_sql, t["params"], repeats, budget, timeout)
                     res.pop("result")
@@ -543,13 +543,13 @@ def compare(engines: tuple[str, ...], timings: list[dict], summary: list[dict], 
                     row["ratio"] = round(res["p50_ms"] / t["p50_ms"], 1) if res["p50_ms"] and t["p50_ms"] else None
                     row["same_rows"] = None if pg_sample > 1 or res["rows"] is None else res["rows"] == t["rows"]
                     page_rows.append(row)
-                    _log(f"PostgreSQL {t['name']} ({_params_text(t['params'])}): "
+                    log(f"PostgreSQL {t['name']} ({params_text(t['params'])}): "
                          + (f"{res['p50_ms']:.0f} ms vs DuckDB {t['p50_ms']:.0f} ms" if res["p50_ms"] else
                             f"{res['error']}"))
                 result["page_queries"] = page_rows
         except Exception as exc:  # noqa: BLE001 - the rest of the report is still worth writing
             result["postgres_error"] = f"{type(exc).__name__}: {exc}"[:500]
-            _log(f"PostgreSQL comparison failed: {result['postgres_error']}")
+            log(f"PostgreSQL comparison failed: {result['postgres_error']}")
 
     for entry in questions:
         entry.pop("_duck_rows", None)
@@ -597,10 +597,10 @@ def markdown(c: dict) -> list[str]:
             pg, pd_ = q.get("postgres") or {}, q.get("pandas") or {}
             same = [x.get("same_answer") for x in (pg, pd_) if x and "same_answer" in x]
             same_txt = "—" if not same or any(s is None for s in same) else ("✅" if all(same) else "❌")
-            L.append(f"| {q['title']} | {_ms(q['duckdb']['p50_ms'])} | "
-                     f"{_ms(pg.get('p50_ms')) if pg.get('p50_ms') else (pg.get('error', '—')[:40])} | "
+            L.append(f"| {q['title']} | {ms_text(q['duckdb']['p50_ms'])} | "
+                     f"{ms_text(pg.get('p50_ms')) if pg.get('p50_ms') else (pg.get('error', '—')[:40])} | "
                      f"{_ratio(pg.get('ratio'))} | "
-                     f"{_ms(pd_.get('p50_ms')) if pd_.get('p50_ms') else (pd_.get('error', '—')[:40])} | "
+                     f"{ms_text(pd_.get('p50_ms')) if pd_.get('p50_ms') else (pd_.get('error', '—')[:40])} | "
                      f"{_ratio(pd_.get('ratio'))} | {same_txt} |")
         L.append("")
     if c.get("page_queries"):
@@ -612,8 +612,8 @@ def markdown(c: dict) -> list[str]:
         for r in c["page_queries"]:
             same = "—" if r.get("same_rows") is None else ("✅" if r["same_rows"] else "❌")
             note = "" if not r.get("error") else r["error"].replace("|", "/")[:120]
-            L.append(f"| `{r['name']}` | {_params_text(r['params'])} | {_ms(r['duckdb_p50_ms'])} | "
-                     f"{_ms(r.get('pg_p50_ms'))} | {_ratio(r.get('ratio'))} | {same} | {note} |")
+            L.append(f"| `{r['name']}` | {params_text(r['params'])} | {ms_text(r['duckdb_p50_ms'])} | "
+                     f"{ms_text(r.get('pg_p50_ms'))} | {_ratio(r.get('ratio'))} | {same} | {note} |")
         failed = [r for r in c["page_queries"] if r.get("error")]
         L += ["", f"{len(failed)} of {len(c['page_queries'])} did not translate or run on PostgreSQL"
               + (": see the notes." if failed else "."), ""]
@@ -635,8 +635,8 @@ def print_summary(c: dict) -> None:
         print(f"  {'question':34s} {'DuckDB':>9s} {'Postgres':>10s} {'ratio':>8s} {'pandas':>9s} {'ratio':>8s}")
         for q in c["questions"]:
             pg, pd_ = q.get("postgres") or {}, q.get("pandas") or {}
-            print(f"  {q['key']:34s} {_ms(q['duckdb']['p50_ms']):>9s} {_ms(pg.get('p50_ms')):>10s} "
-                  f"{_ratio(pg.get('ratio')):>8s} {_ms(pd_.get('p50_ms')):>9s} {_ratio(pd_.get('ratio')):>8s}")
+            print(f"  {q['key']:34s} {ms_text(q['duckdb']['p50_ms']):>9s} {ms_text(pg.get('p50_ms')):>10s} "
+                  f"{_ratio(pg.get('ratio')):>8s} {ms_text(pd_.get('p50_ms')):>9s} {_ratio(pd_.get('ratio')):>8s}")
     if c.get("page_queries"):
         ok = [r for r in c["page_queries"] if r.get("ratio")]
         if ok:

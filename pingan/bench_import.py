@@ -6,7 +6,7 @@ and the validation of a large aggregated report (issue 17: 100,000 rows in under
 
 Works on a copy of the warehouse's current snapshot in a temporary state folder (the measured warehouse is never
 written), generates a valid CSV of that many cases over counties of the warehouse (the generator of the
-importer's test corpus, tests/bad_files/corpus.py), then validates and loads it as the page does, recording how
+importer's tests use too, pingan/bench_files.py), then validates and loads it as the page does, recording how
 long each step of the progress bar took. The report case validates (nothing is loaded) an aggregated report of
 county × month rows of the dispute stages, the shape whose overlap check was once quadratic. Prints a table and
 writes import-<time>.json (and import-reports-<time>.json) beside the other reports.
@@ -23,26 +23,19 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from . import config
+from . import bench_files, config
 
 DEFAULT_OUT = config.ROOT / "bench-results"
 TARGET_S = 60.0
 REPORT_TARGET_S = 10.0
-MONTHS_PER_REGION = 276  # corpus.make_agg_csv: every month of 2000-2022 for one region, then the next
+MONTHS_PER_REGION = 276  # bench_files.make_agg_csv: every month of 2000-2022 for one region, then the next
 
-
-def _corpus():
-    sys.path.insert(0, str(config.ROOT / "tests" / "bad_files"))
-    import corpus  # the importer tests' generator of realistic county files
-
-    return corpus
 
 
 def _counties(snapshot: Path, k: int = 6) -> list[str]:
-    import duckdb
+    from . import warehouse
 
-    con = duckdb.connect(str(snapshot), read_only=True, config={"autoinstall_known_extensions": False,
-                                                                  "autoload_known_extensions": False})
+    con = warehouse.reader(snapshot)
     try:
         return [r[0] for r in con.execute(
             "select county_code from dispute_case group by county_code order by count(*) desc limit ?", [k]
@@ -52,10 +45,9 @@ def _counties(snapshot: Path, k: int = 6) -> list[str]:
 
 
 def _all_counties(snapshot: Path) -> list[str]:
-    import duckdb
+    from . import warehouse
 
-    con = duckdb.connect(str(snapshot), read_only=True, config={"autoinstall_known_extensions": False,
-                                                                  "autoload_known_extensions": False})
+    con = warehouse.reader(snapshot)
     try:
         return [r[0] for r in con.execute(
             "select code from region where level = 'county' and in_scope order by code").fetchall()]
@@ -65,16 +57,15 @@ def _all_counties(snapshot: Path) -> list[str]:
 
 def run(rows: int, state: Path, out: Path | None = None, year: int = 2022) -> dict:
     """Validate and load `rows` generated cases into a copy of `state`'s current snapshot; returns the timings."""
-    corpus = _corpus()
     snapshot = state / "warehouse" / (state / "warehouse" / "CURRENT").read_text(encoding="utf-8").strip()
     counties = _counties(snapshot)
     previous = os.environ.get("PINGAN_STATE_DIR")
     with tempfile.TemporaryDirectory(prefix="pingan-import-bench-") as tmp:
         tmp = Path(tmp)
         t0 = time.perf_counter()
-        folder = corpus.isolated_state(snapshot, tmp / "state")
+        folder = bench_files.isolated_state(snapshot, tmp / "state")
         copy_s = time.perf_counter() - t0
-        path = corpus.make_cases_csv(tmp / f"cases_{rows}.csv", rows, counties, year=year)
+        path = bench_files.make_cases_csv(tmp / f"cases_{rows}.csv", rows, counties, year=year)
         file_mb = round(path.stat().st_size / 2**20, 1)
         os.environ["PINGAN_STATE_DIR"] = str(folder)
         try:
@@ -124,14 +115,13 @@ def run(rows: int, state: Path, out: Path | None = None, year: int = 2022) -> di
 
 def run_reports(rows: int, state: Path, out: Path | None = None) -> dict:
     """Validate an aggregated report of `rows` county × month rows against a copy of `state`'s current snapshot."""
-    corpus = _corpus()
     snapshot = state / "warehouse" / (state / "warehouse" / "CURRENT").read_text(encoding="utf-8").strip()
     counties = _all_counties(snapshot)
     previous = os.environ.get("PINGAN_STATE_DIR")
     with tempfile.TemporaryDirectory(prefix="pingan-import-bench-") as tmp:
         tmp = Path(tmp)
-        folder = corpus.isolated_state(snapshot, tmp / "state")
-        path = corpus.make_agg_csv(tmp / f"report_{rows}.csv", rows, counties)
+        folder = bench_files.isolated_state(snapshot, tmp / "state")
+        path = bench_files.make_agg_csv(tmp / f"report_{rows}.csv", rows, counties)
         os.environ["PINGAN_STATE_DIR"] = str(folder)
         try:
             from . import importer, queries

@@ -228,6 +228,15 @@ def read_manifest(folder: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def command(argv: list[str] | None = None) -> int:
+    """`python -m pingan.warehouse export …` (pingan/warehouse/__main__.py hands its arguments here)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["export"]:
+        return main(args[1:])
+    print("用法:python -m pingan.warehouse export --format parquet --partition province,year DIR", file=sys.stderr)
+    return 2
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m pingan.warehouse export",

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 import polars as pl
 
-from . import config, warehouse
+from . import auth, config, regions, warehouse
 
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
 # Results by (snapshot, engine, query, parameters), least recently used evicted beyond _CACHE_MAX. No time to
@@ -89,26 +89,9 @@ def _normalise(value):
     return value
 
 
-def _ancestry() -> dict[str, tuple[str, ...]]:
-    """Each region's code with its prefecture's and province's (for scope checks), per snapshot."""
-    snap = warehouse.snapshot_id()
-    if _ANCESTRY.get("snap") != snap:
-        cur = warehouse.cursor()
-        try:
-            rows = cur.execute("select code, prefecture_code, province_code from region").fetchall()
-        finally:
-            cur.close()
-        _ANCESTRY.clear()
-        _ANCESTRY.update(snap=snap, map={c: tuple(x for x in (c, f, p) if x) for c, f, p in rows})
-    return _ANCESTRY["map"]
-
-
-_ANCESTRY: dict = {}
-
-
 def within(region: str, scope: str) -> bool:
-    """Is `region` the scope itself or one of its sub-regions?"""
-    return not scope or scope in _ancestry().get(region, ())
+    """Is `region` the scope itself or one of its sub-regions (regions.within over the current snapshot's tree)?"""
+    return regions.within(region, scope, warehouse.region_lineages())
 
 
 def enforce_scope(q: Query, params: dict) -> dict:
@@ -117,8 +100,6 @@ def enforce_scope(q: Query, params: dict) -> dict:
     Every parameter whose name ends in `region` is checked; '' (everything) becomes the account's region.
     A query without a region parameter may run for a scoped account only if its header says it holds no
     region-specific rows (`-- scope: none`)."""
-    from . import auth
-
     acct = auth.current_account()
     if acct is None or not acct.region:
         return params

@@ -20,7 +20,7 @@ worker; at most MAX_WORKERS statements run at once, all users together, so a lon
 holds up the pages (they have their own connection) and holds up at most one worker.
 
 Region scope: `scope` '' sees the whole snapshot; a six-digit code runs against a per-scope extract that holds
-only that region's rows (pingan.scoped), so nothing outside the scope can be reached by any statement.
+only that region's rows (pingan.warehouse.scoped), so nothing outside the scope can be reached by any statement.
 """
 from __future__ import annotations
 
@@ -28,7 +28,6 @@ import json
 import os
 import re
 import resource
-import shutil
 import socket
 import subprocess
 import sys
@@ -46,7 +45,8 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import config, scoped, stamped, warehouse
+from . import config, stamped, warehouse
+from .warehouse import scoped
 
 TIME_LIMIT_S = 10.0            # default and maximum time per statement, seconds
 DISPLAY_ROWS = 10_000          # rows shown on the page
@@ -324,7 +324,7 @@ _SERVER_INFO_MESSAGE = "已拒绝:自助查询不提供服务器配置信息({na
 @lru_cache(maxsize=1)
 def _setting_names() -> frozenset[str]:
     """DuckDB's setting names: `SHOW temp_directory` answers with the setting's value."""
-    con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
+    con = warehouse.memory()
     try:
         return frozenset(n.lower() for (n,) in con.execute("select name from duckdb_settings()").fetchall())
     finally:
@@ -502,36 +502,12 @@ def _bind(stmt: duckdb.Statement, params: dict | None) -> dict:
 
 # ---------------------------------------------------------------------------------------------- files
 
-def _sandbox_dir() -> Path:
-    path = config.state_dir() / "sandbox"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 def _unscoped_path() -> Path:
-    """A second name (hard link) for the current snapshot, which the sandbox opens.
-
-    DuckDB puts its spill files beside the file it opened (<file>.tmp/) and sandbox_connection locks the
-    configuration before a caller could move them; under this name they go to <state>/sandbox/, never into
-    the warehouse folder. (It also keeps the sandbox's locked instance apart from the pages' connection should
-    both ever open in one process: DuckDB refuses two configurations for one path.) Falls back to a copy where
-    links fail.
-    """
-    source = warehouse.current_path()
-    if source is None or not source.exists():
-        raise WarehouseUnavailable("数据仓库尚未构建,暂时不能查询。请稍后再试或联系管理员。")
-    target = _sandbox_dir() / source.name
-    if not target.exists():
-        tmp = target.with_name(target.name + f".{os.getpid()}.{threading.get_ident()}.tmp")
-        try:
-            os.link(source, tmp)
-        except OSError:
-            shutil.copyfile(source, tmp)
-        os.replace(tmp, target)
-        for old in _sandbox_dir().glob("snap-*.duckdb"):
-            if old.name != target.name:  # a worker still reading it keeps its open file on Linux
-                old.unlink(missing_ok=True)
-    return target
+    """The sandbox's own name for the current snapshot (warehouse.sandbox_link says why it has one)."""
+    try:
+        return warehouse.sandbox_link()
+    except warehouse.WarehouseMissing:
+        raise WarehouseUnavailable("数据仓库尚未构建,暂时不能查询。请稍后再试或联系管理员。") from None
 
 
 def database_path(scope: str = "") -> Path:

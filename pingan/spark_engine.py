@@ -21,12 +21,9 @@ params)`. DuckDB stays the embedded default; nothing here is imported unless a d
 """
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
-import shutil
-import statistics
 import threading
 import time
 from datetime import date, datetime
@@ -95,7 +92,7 @@ def session():
             os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
             from pyspark.sql import SparkSession
 
-            work = config.state_dir() / "spark"  # Spark writes here only if someone creates a managed table
+            work = warehouse.spark_dir()  # Spark writes here only if someone creates a managed table
             builder = SparkSession.builder.master(master()).appName("pingan")
             conf = {**DEFAULT_CONF, "spark.sql.warehouse.dir": str(work / "spark-warehouse"), **_extra_conf()}
             for k, v in conf.items():
@@ -114,10 +111,6 @@ def stop() -> None:
         _spark, _registered = None, None
 
 
-def export_dir() -> Path:
-    return config.state_dir() / "spark"
-
-
 def data_folder() -> Path | str:
     """The export Spark reads: PINGAN_SPARK_DATA, else the current snapshot's own (made on first use)."""
     external = os.environ.get("PINGAN_SPARK_DATA", "").strip()
@@ -126,33 +119,14 @@ def data_folder() -> Path | str:
     snap = warehouse.current_name()
     if snap is None:
         raise warehouse.WarehouseMissing("尚未构建数据仓库")
-    folder = export_dir() / snap
+    folder = warehouse.spark_dir() / snap
     if (folder / export.MANIFEST).exists():
         return folder
-    with _export_lock():
+    with warehouse.spark_lock():
         if not (folder / export.MANIFEST).exists():  # another process may have made it meanwhile
             export.export_parquet(folder)
-        _prune_exports(keep=snap)
+        warehouse.prune_spark_exports(keep=snap)
     return folder
-
-
-class _export_lock:
-    def __enter__(self):
-        export_dir().mkdir(parents=True, exist_ok=True)
-        self._fh = open(export_dir() / "export.lock", "w")
-        fcntl.flock(self._fh, fcntl.LOCK_EX)
-
-    def __exit__(self, *exc):
-        fcntl.flock(self._fh, fcntl.LOCK_UN)
-        self._fh.close()
-
-
-def _prune_exports(keep: str) -> None:
-    """Keep the exports of snapshots still on disk (a rollback reuses them); drop the others."""
-    on_disk = {s["name"] for s in warehouse.list_snapshots()} | {keep}
-    for p in export_dir().glob("snap-*"):
-        if p.is_dir() and p.name not in on_disk:
-            shutil.rmtree(p, ignore_errors=True)
 
 
 def _read_manifest(folder) -> dict:
@@ -443,13 +417,10 @@ _oracle_key = None
 def _duck_oracle():
     """An in-memory DuckDB with the export's tables, empty: binds a query to learn its result types."""
     global _oracle, _oracle_key
-    import duckdb
-
     schema = table_schema()
     key = _schema_key()
     if _oracle is None or _oracle_key != key:
-        con = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False,
-                                                 "autoload_known_extensions": False})
+        con = warehouse.memory()
         for table, cols in schema.items():
             body = ", ".join(f'"{c}" {t}' for c, t in cols.items())
             con.execute(f'create table "{table}" ({body})')
@@ -523,53 +494,3 @@ def run(query, params: dict) -> pl.DataFrame:
     if isinstance(df, pl.Series):
         df = df.to_frame()
     return _conform(df, target)
-
-
-def time_queries_spark(calls, repeats: int = 5, budget_s: float = 60.0, min_runs: int = 3) -> dict:
-    """Time (query name, params) calls on Spark for the benchmark: median and p95 of `repeats` runs each.
-
-    `calls` holds (name, params) pairs or dicts with "name" and "params". The first run of each call is a
-    warm-up (parsing, planning, file listing) and is reported apart. Returns {"engine", "master", "spark_version",
-    "setup": {...seconds}, "queries": [{"name", "params", "runs", "rows", "error", "p50_ms", "p95_ms", "min_ms",
-    "max_ms", "first_ms"}]}, the same per-query keys as pingan.bench.time_query.
-    """
-    from . import queries
-
-    setup = prepare()
-    out = []
-    for call in calls:
-        name, params = (call["name"], call["params"]) if isinstance(call, dict) else call
-        params = dict(params)
-        q = queries.load(name)
-        times, rows, error, first = [], None, None, None
-        start = time.perf_counter()
-        try:
-            t0 = time.perf_counter()
-            df = run(q, params)
-            first = (time.perf_counter() - t0) * 1000
-            rows = df.height
-            for i in range(repeats):
-                t0 = time.perf_counter()
-                run(q, params)
-                times.append((time.perf_counter() - t0) * 1000)
-                if i + 1 >= min_runs and time.perf_counter() - start > budget_s:
-                    break
-        except Exception as exc:  # noqa: BLE001 - reported per query
-            error = f"{type(exc).__name__}: {exc}"[:300]
-        out.append({"name": name, "params": params, "runs": len(times), "rows": rows, "error": error,
-                    "first_ms": round(first, 2) if first is not None else None,
-                    "p50_ms": round(statistics.median(times), 2) if times else None,
-                    "p95_ms": round(_percentile(times, 95), 2) if times else None,
-                    "min_ms": round(min(times), 2) if times else None,
-                    "max_ms": round(max(times), 2) if times else None})
-    return {"engine": "spark", "master": master(), "spark_version": session().version, "setup": setup,
-            "queries": out}
-
-
-def _percentile(values: list[float], q: float) -> float:
-    s = sorted(values)
-    if len(s) == 1:
-        return s[0]
-    k = (len(s) - 1) * q / 100
-    lo, hi = int(k), min(int(k) + 1, len(s) - 1)
-    return s[lo] + (s[hi] - s[lo]) * (k - lo)

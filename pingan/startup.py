@@ -6,7 +6,7 @@ import threading
 import time
 from datetime import date
 
-from . import auth, warehouse
+from . import auth, build
 
 LOOPBACK = auth.LOOPBACK
 REFUSAL = ("平安驾驶舱:尚未配置任何账户,不能在本机以外的地址({address})上提供服务。\n"
@@ -63,7 +63,7 @@ def build_in_background(prewarm_after: bool = False) -> threading.Thread:
 
 def _ensure_quietly(prewarm_after: bool = False) -> None:
     try:
-        message = warehouse.ensure()
+        message = build.ensure()
         if message:
             print(message, file=sys.stderr)
     except Exception as exc:  # the first session will show the error in the page

@@ -57,3 +57,16 @@ def url_write(param: str, value, default, multi: bool = False) -> None:
         text = ",".join(value or []) if multi else value
         st.query_params[param] = text
         st.session_state[seen] = text
+
+
+def session_alive() -> bool:
+    """Is the Streamlit session this script runs for still connected? True outside a Streamlit server.
+
+    The importer's worker polls it (`alive=`) to stop validating for a browser tab that has gone."""
+    from streamlit.runtime import Runtime, exists
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is None or not exists():
+        return True
+    return Runtime.instance().is_active_session(ctx.session_id)

@@ -40,9 +40,9 @@ def published(figure_id: str) -> int | float:
 @pytest.fixture(scope="session")
 def warehouse_built() -> Path:
     """Build (once) the small-scale snapshot every test reads."""
-    from pingan import warehouse
+    from pingan import build, warehouse
 
-    warehouse.ensure()
+    build.ensure()
     return warehouse.current_path()
 
 

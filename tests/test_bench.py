@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from pingan import bench, bench_compare
+from pingan import bench, bench_compare, timings
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +127,7 @@ def test_combos_cover_scopes_and_periods():
     assert len(bench.combos_for(2022, quick=True)) == 6
     assert bench.Combo("532900", "prefecture", "x", "2022", "2022").query_params() == \
         {"from": "2022", "to": "2022", "region": "532900"}
-    assert date(2022, 1, 1).isoformat() in bench._params_text({"start": date(2022, 1, 1)})
+    assert date(2022, 1, 1).isoformat() in timings.params_text({"start": date(2022, 1, 1)})
     assert (ROOT / "app.py").exists()
 
 

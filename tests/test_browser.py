@@ -27,13 +27,10 @@ def server(warehouse_built):
 
 
 def _page_paths() -> list[str]:
-    import ast
+    from pingan.nav import PAGES
 
-    tree = ast.parse((ROOT / "app.py").read_text(encoding="utf-8"))
-    pages = next(n.value for n in ast.walk(tree) if isinstance(n, ast.Assign)
-                 and getattr(n.targets[0], "id", "") == "PAGES")
     out = []
-    for elt in ast.literal_eval(pages):
+    for elt in PAGES:
         if (ROOT / elt[0]).exists():
             out.append(elt[1])
     return out

@@ -6,7 +6,8 @@ import re
 import duckdb
 import pytest
 
-from pingan import queries, sandbox, scoped
+from pingan import queries, sandbox
+from pingan.warehouse import scoped
 
 DALI = "532900"
 OTHER_YUNNAN_NAMES = ["昆明", "曲靖", "玉溪", "保山", "昭通", "丽江", "普洱", "临沧", "楚雄", "红河", "文山",

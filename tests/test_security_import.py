@@ -196,6 +196,6 @@ def test_worker_stops_on_time_and_when_the_session_goes(state, limit, alive, mes
 
 
 def test_session_is_alive_outside_streamlit():
-    from pingan.ingest import worker as import_worker
+    from pingan import ui
 
-    assert import_worker.streamlit_session_alive() is True
+    assert ui.session_alive() is True

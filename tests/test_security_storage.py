@@ -85,8 +85,8 @@ def test_state_files_are_owner_only_after_an_import_an_audit_record_and_sql(ware
     script = f"""
 import os, sys
 os.umask(0o022)
-from pingan import audit, importer, sandbox, warehouse
-assert warehouse.ensure() is None
+from pingan import audit, build, importer, sandbox
+assert build.ensure() is None
 assert importer.main([{str(report)!r}, '--who', 'tester']) == 0
 audit.record('tester', 'export', {{'rows': 1}})
 assert sandbox.run('select 1').rows == [(1,)]

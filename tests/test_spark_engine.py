@@ -13,7 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
-from pingan import config, export, queries, spark_engine, warehouse
+from pingan import bench, config, export, queries, spark_engine, warehouse
 
 # Realistic values for every parameter name any query uses. A new parameter needs a line here: the test of a
 # query with an unknown parameter fails and says which.
@@ -176,7 +176,7 @@ def test_spark_variants_have_a_query_beside_them():
 def test_spark_timing_for_the_benchmark(spark_ready):
     calls = [("region_population", {"region": "640000"}),
              {"name": "disputes_summary", "params": params_for(queries.load("disputes_summary"))}]
-    out = spark_engine.time_queries_spark(calls, repeats=2)
+    out = bench.time_queries_spark(calls, repeats=2)
     assert out["engine"] == "spark" and out["master"] == "local[2]"
     assert [r["name"] for r in out["queries"]] == ["region_population", "disputes_summary"]
     for r in out["queries"]:

@@ -19,7 +19,7 @@ DATE_TYPES = {"date", "timestamp"}
 @pytest.fixture(scope="module")
 def exported(warehouse_built, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("spark-export") / "export"
-    rc = warehouse.main(["export", "--format", "parquet", "--partition", "province,year", str(out)])
+    rc = export.command(["export", "--format", "parquet", "--partition", "province,year", str(out)])
     assert rc == 0
     return out
 
@@ -86,14 +86,14 @@ def test_spark_export_refuses_a_foreign_folder_and_replaces_an_earlier_export(ex
     foreign = tmp_path / "not-an-export"
     foreign.mkdir()
     (foreign / "notes.txt").write_text("keep me", encoding="utf-8")
-    assert warehouse.main(["export", "--format", "parquet", "--partition", "province,year", str(foreign)]) == 1
+    assert export.command(["export", "--format", "parquet", "--partition", "province,year", str(foreign)]) == 1
     assert "非空" in capsys.readouterr().err
     assert (foreign / "notes.txt").read_text(encoding="utf-8") == "keep me"
     again = tmp_path / "again"
-    assert warehouse.main(["export", "--partition", "none", str(again)]) == 0
+    assert export.command(["export", "--partition", "none", str(again)]) == 0
     first = json.loads((again / "manifest.json").read_text(encoding="utf-8"))
     assert first["tables"]["dispute_case"]["partition_columns"] == []
-    assert warehouse.main(["export", "--partition", "province", str(again)]) == 0
+    assert export.command(["export", "--partition", "province", str(again)]) == 0
     second = json.loads((again / "manifest.json").read_text(encoding="utf-8"))
     assert second["tables"]["dispute_case"]["partition_columns"] == ["province_code"]
     assert not (again / "dispute_case" / "data_0.parquet").exists()  # the earlier export is gone, not mixed in

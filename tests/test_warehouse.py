@@ -102,7 +102,7 @@ def test_corrupt_snapshot_is_rebuilt_with_a_message(warehouse_built, tmp_path, m
     (snaps / "CURRENT").write_text("snap-20200101T000000-1.duckdb")
     with pytest.raises(warehouse.WarehouseMissing, match="损坏"):
         warehouse.check(warehouse.current_path())
-    message = warehouse.ensure()
+    message = build.ensure()
     assert "损坏" in message and "重新构建" in message
     warehouse.check(warehouse.current_path())
 
@@ -111,7 +111,7 @@ def test_missing_snapshot_file_is_rebuilt(warehouse_built, tmp_path, monkeypatch
     monkeypatch.setenv("PINGAN_STATE_DIR", str(tmp_path))
     (tmp_path / "warehouse").mkdir()
     (tmp_path / "warehouse" / "CURRENT").write_text("snap-gone.duckdb")
-    assert "不存在" in warehouse.ensure()
+    assert "不存在" in build.ensure()
 
 
 def test_publish_switches_readers_and_rollback_returns(warehouse_built, tmp_path, monkeypatch):
@@ -148,7 +148,7 @@ def test_failed_write_leaves_current_snapshot_alone(warehouse_built, tmp_path, m
 def test_checking_the_open_snapshot_does_not_rebuild_it(warehouse_built):
     name = warehouse.current_name()
     warehouse.cursor().execute("select 1").fetchone()  # the process holds the snapshot open
-    assert warehouse.ensure() is None
+    assert build.ensure() is None
     assert warehouse.current_name() == name
 
 
@@ -209,7 +209,7 @@ def test_broken_current_falls_back_to_newest_intact_snapshot(two_snapshots, dama
         con = duckdb.connect(str(newest))
         con.execute("update build_info set value = 'false' where key = 'complete'")
         con.close()
-    message = warehouse.ensure()
+    message = build.ensure()
     # a broken pointer falls back to the newest snapshot when that is intact; a broken snapshot to the one before
     expected, when = (NEWER, "2022-01-01") if damage.endswith("current") else (OLDER, "2021-01-01")
     assert warehouse.current_name() == expected
@@ -218,7 +218,7 @@ def test_broken_current_falls_back_to_newest_intact_snapshot(two_snapshots, dama
     assert "首次启动" not in message and "重新构建" not in message
     assert current.read_text() == expected
     assert dict(queries.run("meta_build_info").iter_rows())["complete"] == "true"
-    assert warehouse.ensure() is None  # repaired: the next start has nothing to say
+    assert build.ensure() is None  # repaired: the next start has nothing to say
 
 
 def test_fallback_skips_broken_older_snapshots_too(two_snapshots):
@@ -227,7 +227,7 @@ def test_fallback_skips_broken_older_snapshots_too(two_snapshots):
     newer_still_broken = "snap-20230101T000000000000-1.duckdb"
     (snaps / newer_still_broken).write_bytes(b"junk" * 100)
     (snaps / "CURRENT").write_text(newer_still_broken)
-    assert f"已回退到 {OLDER}" in warehouse.ensure()
+    assert f"已回退到 {OLDER}" in build.ensure()
     assert warehouse.current_name() == OLDER
 
 
@@ -236,14 +236,14 @@ def test_no_intact_snapshot_rebuilds_and_says_so(warehouse_built, tmp_path, monk
     (tmp_path / "warehouse").mkdir()
     (tmp_path / "warehouse" / NEWER).write_bytes(b"junk" * 100)
     (tmp_path / "warehouse" / "CURRENT").write_text("")
-    message = warehouse.ensure()
+    message = build.ensure()
     assert message == "快照指针 CURRENT 为空,且没有完好的快照可以回退,已用内置数据重新构建。"
     warehouse.check(warehouse.current_path())
 
 
 def test_first_start_says_first_start(warehouse_built, tmp_path, monkeypatch):
     monkeypatch.setenv("PINGAN_STATE_DIR", str(tmp_path))
-    assert warehouse.ensure() == "首次启动:已用内置数据构建数据仓库。"
+    assert build.ensure() == "首次启动:已用内置数据构建数据仓库。"
 
 
 def test_orphaned_building_files_are_removed_but_not_live_ones(two_snapshots):
@@ -270,6 +270,6 @@ def test_orphaned_building_files_are_removed_but_not_live_ones(two_snapshots):
     finally:
         holder.kill()
         holder.wait()
-    assert warehouse.ensure() is None
+    assert build.ensure() is None
     assert not orphan.exists() and not stale_pointer.exists()
     assert live.exists()  # its writer (this process) is alive

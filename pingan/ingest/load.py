@@ -6,17 +6,14 @@ from datetime import datetime
 
 import polars as pl
 
-from .. import audit, loads, rollups, warehouse
+from .. import audit, build, loads, rollups, warehouse
+from ..build import IMPORT_TABLES_DDL  # the tables an import writes, added to older snapshots on load
 from .catalog import reference, region_label
 from .problems import ROW_KEYS
 from .validate import DATE_COLUMNS, Report, outside_scope
 
 DISPUTE_RECORD_INDICATORS = ("dispute_identified", "dispute_accepted", "dispute_mediated", "dispute_resolved",
                              "dispute_followed_up", "dispute_success_rate", "dispute_median_days")
-
-# Tables an import writes: in every snapshot built since they were in schema.sql, and added to older ones on load.
-IMPORT_TABLES_DDL = warehouse.schema_ddl("import_coverage", "observation_sample", "dispute_case_number")
-
 
 
 class Refused(RuntimeError):
@@ -190,7 +187,7 @@ def rollback(name: str, who: str | None = None, via: str = "page", region: str =
     warehouse.rollback(name)
     # A snapshot written before the current derived tables (pingan/rollups.py) gets them at once, in a new
     # snapshot holding the same facts: the pages read them, and a running server would not upgrade it itself.
-    upgraded = warehouse.ensure()
+    upgraded = build.ensure()
     current = warehouse.current_name()
     entry = {"action": "rollback", "status": "loaded", "load_id": "",
              "at": datetime.now().isoformat(timespec="seconds"),

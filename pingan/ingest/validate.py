@@ -10,7 +10,7 @@ from datetime import date
 
 import polars as pl
 
-from .. import loads, templates, warehouse
+from .. import loads, regions, templates, warehouse
 from .. import reference as reference_data  # `reference` here is the importer's region lookup (catalog)
 from .catalog import Reference, reference, region_label, resolve_region
 from .headers import Mapped, map_sheet
@@ -524,16 +524,12 @@ def check_overlaps(obs: pl.DataFrame, ref: Reference, problems: Problems) -> Non
 # --------------------------------------------------------------------------------------------------
 # Validate: the whole report, before anything is written
 # --------------------------------------------------------------------------------------------------
-def _in_scope(ref: Reference, code: str, scope: str) -> bool:
-    """Is region `code` the account's scope or inside it (the same ancestry queries.within reads)?"""
-    r = ref.regions.get(code)
-    return not scope or (r is not None and scope in (code, r["prefecture_code"], r["province_code"]))
-
-
 def outside_scope(ref: Reference, df: pl.DataFrame, column: str, scope: str) -> pl.DataFrame:
     if not scope or df.height == 0:
         return df.head(0)
-    codes = [c for c in df.get_column(column).drop_nulls().unique().to_list() if not _in_scope(ref, c, scope)]
+    codes = df.get_column(column).drop_nulls().unique().to_list()
+    tree = regions.lineages((c, r["prefecture_code"], r["province_code"]) for c in codes if (r := ref.regions.get(c)))
+    codes = [c for c in codes if not regions.within(c, scope, tree)]
     return df.filter(pl.col(column).is_in(codes))
 
 

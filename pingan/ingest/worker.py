@@ -125,14 +125,3 @@ def _died(exitcode: int | None, memory_mb: int) -> str:
     if exitcode is not None and exitcode < 0:
         return _memory(memory_mb)
     return f"校验进程意外退出(代码 {exitcode}),已停止;请重新上传,如仍失败请联系管理员。"
-
-
-def streamlit_session_alive() -> bool:
-    """Is the Streamlit session this script runs for still connected? True outside a Streamlit server."""
-    from streamlit.runtime import Runtime, exists
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-    ctx = get_script_run_ctx(suppress_warning=True)
-    if ctx is None or not exists():
-        return True
-    return Runtime.instance().is_active_session(ctx.session_id)

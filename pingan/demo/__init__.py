@@ -6,22 +6,20 @@ figure (or satisfy its qualifier: 余, 以上 …). Elsewhere values are plausib
 Generation runs one province at a time, so memory stays bounded at national scale and rows arrive
 sorted by province, prefecture, county and date (which the warehouse's zone maps reward).
 
-    python -m pingan.demo --scale small|default|national [--seed N]
+    python -m pingan.demo --scale small|default|national [--seed N]     (pingan/demo/__main__.py)
 """
 from __future__ import annotations
 
-import argparse
-import sys
 from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 import polars as pl
 
-from . import reference
-from .calibrate import CalibrationError, allocate, calibrate, count_for_rate
-from .demo_geo import PointSampler
-from .demo_targets import Target, region_mask
+from .. import reference
+from ..calibrate import CalibrationError, allocate, calibrate, count_for_rate
+from ..demo_geo import PointSampler
+from ..demo_targets import Target, region_mask
 
 SEVEN_PROVINCES = ("630000", "640000", "530000", "450000", "410000", "360000", "620000")
 
@@ -746,26 +744,3 @@ def generate(scale: Scale, seed: int, ref, targets: list[Target], sink, progress
             stats[name] += frame.height
     stats["as_of"] = as_of.isoformat()
     return stats
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pingan.demo",
-                                     description="构建演示数据仓库快照(确定性、按公开数据校准)")
-    parser.add_argument("--scale", choices=sorted(SCALES), default="default")
-    parser.add_argument("--seed", type=int, default=None)
-    args = parser.parse_args(argv)
-    from . import build, config
-
-    seed = args.seed if args.seed is not None else int(config.setting("demo_seed"))
-
-    def show(frac, msg):
-        print(f"[{frac:5.0%}] {msg}", file=sys.stderr)
-
-    info = build.build_snapshot(scale=args.scale, seed=seed, progress=show)
-    for k, v in info.items():
-        print(f"{k}\t{v}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -27,14 +27,13 @@ from pathlib import Path
 
 import duckdb
 
-from . import config, warehouse
+from .. import config, warehouse
 
 # the domain rules as data (rollups.RULE_FRAMES, backlog_rule) are catalogs too: the example queries join them
 DIMENSIONS = ("indicator", "dispute_category", "dispute_channel", "build_info", "backlog_rule", "place_level",
               "indicator_part", "campaign_phase")
 LEVEL_COLUMN = {"province": "province_code", "prefecture": "prefecture_code", "county": "county_code"}
 _CODE = re.compile(r"^[0-9]{6}$")
-_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
 
 
 class ScopeUnknown(ValueError):
@@ -90,7 +89,7 @@ def _prune(current_stem: str) -> None:
 
 def build(source: Path, target: Path, region: str) -> None:
     """Write into `target` only the rows of `source` that belong to `region` (see the module docstring)."""
-    con = duckdb.connect(str(target), config=_CONFIG)
+    con = warehouse.writer(target)
     try:
         # ATTACH reads the snapshot read-only inside this connection, beside the app's own read-only one.
         con.execute("attach ? as src (read_only)", [str(source)])
