@@ -205,7 +205,7 @@ def as_of() -> date:
 
 
 def spans(as_of_: date) -> tuple[periods.Period, periods.Period]:
-    """This year up to the as-of date, and the same span a year before (29 February becomes the 28th)."""
+    """This year up to the as-of date, and the same span a year before (its day capped at 28: a date in any month)."""
     year = as_of_.year
     return (periods.Period(date(year, 1, 1), as_of_),
             periods.Period(date(year - 1, 1, 1), date(year - 1, as_of_.month, min(as_of_.day, 28))))
@@ -262,7 +262,7 @@ def build(region: str, level: str, backlog: int = INT_OPTIONS["backlog"][0], lan
                 antigang=antigang, survey=survey, demo=demo, targets=targets,
                 tiles=_tiles(grid, disputes, antigang, survey, demo, targets, year, lang),
                 trend=trend, subs=subs, subs_prev=subs_prev,
-                alerts=_alerts(subs, subs_prev, targets, backlog, lang), no_alert=_no_alert(subs, lang),
+                alerts=alerts(subs, subs_prev, targets, backlog, lang), no_alert=no_alert_text(subs, lang),
                 funnel=funnel, has_demo=has_demo, loaded_at=datetime.now(), lang=lang)
 
 
@@ -309,7 +309,7 @@ def _tiles(grid, disputes, antigang, survey, demo, targets, year: int, lang: str
     )
 
 
-def _alerts(subs, prev, targets: dict, backlog: int, lang: str) -> tuple[Alert, ...]:
+def alerts(subs, prev, targets: dict, backlog: int, lang: str) -> tuple[Alert, ...]:
     """Sub-regions below a target, over the backlog threshold, and the two that fell most since last year."""
     if subs is None or subs.height == 0:
         return ()
@@ -337,7 +337,7 @@ def _alerts(subs, prev, targets: dict, backlog: int, lang: str) -> tuple[Alert, 
     return tuple(out)
 
 
-def _no_alert(subs, lang: str) -> tuple[str, str]:
+def no_alert_text(subs, lang: str) -> tuple[str, str]:
     """What the alert panel says when no alert fired: an all-clear only when every sub-region has every figure
     the alerts test (a missing figure cannot be below target, so silence would be a false all-clear)."""
     if subs is None:
