@@ -7,7 +7,7 @@ import polars as pl
 import streamlit as st
 
 from . import auth, periods, queries, safe, stamped
-from .i18n import t
+from .i18n import pick, t
 from .scope import LEVEL_CHILD, Scope  # noqa: F401  (pages and tests use frame.Scope)
 
 _URL_KEYS = ("region", "from", "to", "lang")
@@ -219,7 +219,7 @@ def downloads(df: pl.DataFrame, basename: str, lang_: str, key: str) -> None:
     account and time in a last CSV line or a second Excel sheet), and each download is written to the audit log."""
     acct = auth.current_account() or auth.LOCAL_DEMO
     if not acct.can("export"):
-        st.caption(stamped.REFUSED[0 if lang_ == "zh" else 1])
+        st.caption(pick(*stamped.REFUSED, lang_))
         return
     c1, c2, _ = st.columns([1, 1, 4])
 
