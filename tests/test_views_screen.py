@@ -180,3 +180,10 @@ def test_place_checks_the_link_against_the_scope(warehouse_built, run_query):
 def test_breaks_keep_the_figure_precision():
     assert view.breaks([90.21, 90.44, 91.0, 95.5, 97.25], 2) == [90.44, 91.0, 97.25]
     assert view.breaks([5, 5, 5], 1) == [] and view.breaks([3], 1) == []
+
+
+def test_the_prewarm_list_ends_with_the_default_wall(warehouse_built):
+    from pingan import startup
+
+    wall = view.calls("", "all", view.as_of())
+    assert startup.default_view_calls()[-len(wall):] == wall
