@@ -183,8 +183,8 @@ with tab_upload:
             st.info(tr("scoped_import", region=account_region))
         upload_key = f"import_upload_{st.session_state.get('import_round', 0)}"
         uploaded = st.file_uploader(tr("uploader", mb=importer.MAX_MB),
-                                    type=["xlsx", "xlsm", "xls", "csv", "txt", "tsv"], accept_multiple_files=True, key=upload_key, help=tr("uploader_help"),
-                                    max_upload_size=importer.MAX_MB)
+                                    type=["xlsx", "xlsm", "xls", "csv", "txt", "tsv"], accept_multiple_files=True,
+                                    key=upload_key, help=tr("uploader_help"), max_upload_size=importer.MAX_MB)
         if uploaded:
             signature = (warehouse.current_name(), account_region) + tuple((f.name, f.size, f.file_id)
                                                                           for f in uploaded)

@@ -135,15 +135,14 @@ def _draw(wall: view.Wall, place: view.Place, regions: pl.DataFrame, theme: str,
         if legend:
             st.html(f'<div class="legend-wall">{legend}</div>')
     with right:
-        st.plotly_chart(charts.funnel(list(wall.funnel), view.TEXT("funnel", lang, y=wall.year), 312,
+        st.plotly_chart(charts.funnel(list(wall.funnel), wall.funnel_title, 312,
                                       lambda v: view.count(v, "u_cases", lang)),
                         width="stretch", config=CHART, key="wall_funnel")
         text, tone = wall.no_alert
         body = "".join(f'<div class="alert">{_alert_html(a)}</div>' for a in wall.alerts[:7]) \
             or f'<div class="alert"{TONE[tone]}>{text}</div>'
         st.html(f'<div class="alerts"><div class="panel-title">{tr("alerts", n=len(wall.alerts))}</div>{body}</div>')
-    names = tuple(view.TEXT(k, lang) for k in ("tr_identified", "tr_resolved", "tr_year_before"))
-    st.plotly_chart(charts.trend(wall.trend, view.TEXT("trend", lang), 262, names),
+    st.plotly_chart(charts.trend(wall.trend, wall.trend_title, 262, wall.trend_names),
                     width="stretch", config=CHART, key="wall_trend")
 
 

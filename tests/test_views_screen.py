@@ -72,6 +72,8 @@ def test_ningxia_tiles_show_the_published_grid_workers(warehouse_built, run_quer
     assert safety.title == "2022年群众安全感" and safety.detail == "目标 90% · 较上年 "
     assert wall.has_demo is True and wall.demo["grid"] == (True, True)
     assert [stage for stage, _ in wall.funnel] == ["排查", "受理", "调解", "化解成功", "回访"]
+    assert (wall.funnel_title, wall.trend_names) == ("2022年矛盾纠纷化解漏斗", ("排查", "化解成功", "上年同月排查"))
+    assert wall.trend_title == "近两年每月矛盾纠纷排查与化解(虚线:上年同月排查)"
     assert wall.funnel[0][1] == disputes["identified"][0]
     assert wall.subs["code"].to_list() == ["640100", "640200", "640300", "640400", "640500"]
 
@@ -80,7 +82,8 @@ def test_the_wall_in_english(warehouse_built):
     wall = view.build(NINGXIA, "province", lang="en")
     assert [t.title for t in wall.tiles] == ["Grid management", "Dispute success rate 2022", "Gangs broken up 2022",
                                             "Sense of safety 2022"]
-    assert wall.tiles[0].detail == f"Grid workers {fmt.count_en(published('ningxia_012'), 'people')} · vs last year-end "
+    workers = fmt.count_en(published("ningxia_012"), "people")
+    assert wall.tiles[0].detail == f"Grid workers {workers} · vs last year-end "
     assert view.theme_view(wall, "disputes").ranking_title == "Cases open over 90 days 2022: ranking"
 
 

@@ -66,8 +66,7 @@ TEXT = Texts({
     "st_resolved": ("化解成功", "Resolved"), "st_followed_up": ("回访", "Followed up"),
     "trend": ("近两年每月矛盾纠纷排查与化解(虚线:上年同月排查)",
               "Disputes registered and resolved each month, last two years (dotted: registered a year before)"),
-    "tr_identified": ("排查", "Registered"), "tr_resolved": ("化解成功", "Resolved"),
-    "tr_year_before": ("上年同月排查", "Registered a year before"),
+    "tr_year_before": ("上年同月排查", "Registered a year before"),  # beside st_identified and st_resolved
 })
 
 
@@ -147,6 +146,9 @@ class Wall:
     alerts: tuple[Alert, ...]
     no_alert: tuple[str, str]             # (text, tone: '' | 'stale' | 'ok') when no alert fired
     funnel: tuple[tuple[str, int], ...]   # (stage, cases)
+    funnel_title: str
+    trend_title: str
+    trend_names: tuple[str, str, str]     # registered, resolved, registered a year before
     has_demo: bool                        # any figure shown this year is demo data (the badge)
     loaded_at: datetime
     lang: str = "zh"
@@ -263,7 +265,9 @@ def build(region: str, level: str, backlog: int = INT_OPTIONS["backlog"][0], lan
                 tiles=_tiles(grid, disputes, antigang, survey, demo, targets, year, lang),
                 trend=trend, subs=subs, subs_prev=subs_prev,
                 alerts=alerts(subs, subs_prev, targets, backlog, lang), no_alert=no_alert_text(subs, lang),
-                funnel=funnel, has_demo=has_demo, loaded_at=datetime.now(), lang=lang)
+                funnel=funnel, funnel_title=TEXT("funnel", lang, y=year), trend_title=TEXT("trend", lang),
+                trend_names=tuple(TEXT(k, lang) for k in ("st_identified", "st_resolved", "tr_year_before")),
+                has_demo=has_demo, loaded_at=datetime.now(), lang=lang)
 
 
 def change(now, before, lang: str = "zh", points: bool = False, digits: int = 1, higher_is_better: bool = True,
