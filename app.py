@@ -27,9 +27,9 @@ if __name__ != "__main__":
     app = st.App(__file__)
 else:
     from pingan import audit, auth, build, queries, safe, startup, warehouse
-    from pingan.i18n import t
+    from pingan.i18n import pick, t
 
-    st.set_page_config(page_title="平安驾驶舱", layout="wide")
+    st.set_page_config(page_title=t("app_title"), layout="wide")
 
     @st.cache_resource(show_spinner=False)
     def _ensure_warehouse() -> str | None:
@@ -45,7 +45,7 @@ else:
                     notice = _ensure_warehouse()
             except Exception as exc:  # a broken build must not leave a traceback on screen
                 _ensure_warehouse.clear()
-                st.error(f"数据仓库无法构建:{exc}")
+                st.error(t("build_failed", lang, exc=exc))
                 st.stop()
         if notice and not st.session_state.get("_notice_shown"):
             st.toast(notice)
@@ -68,12 +68,12 @@ else:
         return "session:" + (ctx.session_id if ctx else "")
 
     def _login_form(lang: str) -> None:
-        st.title("平安驾驶舱")
-        st.caption(f"请登录。账户由管理员开通;{auth.lockout_rule()}。")
+        st.title(t("app_title", lang))
+        st.caption(t("login_prompt", lang, rule=auth.lockout_rule(lang)))
         with st.form("login"):
-            user = st.text_input("用户名", key="login_user")
-            password = st.text_input("密码", type="password", key="login_password")
-            submitted = st.form_submit_button("登录", type="primary")
+            user = st.text_input(t("login_user", lang), key="login_user")
+            password = st.text_input(t("login_password", lang), type="password", key="login_password")
+            submitted = st.form_submit_button(t("login", lang), type="primary")
         if submitted:
             try:
                 acct = auth.authenticate(user.strip(), password, client=_client())
@@ -86,7 +86,7 @@ else:
                 audit.record(acct.username, "login", {"region": acct.region}, role=acct.role)
                 st.rerun()
         if _sso_configured():  # optional single sign-on (OIDC) configured in .streamlit/secrets.toml
-            if st.button("单点登录"):
+            if st.button(t("sso_login", lang)):
                 st.login()
         st.stop()
 
@@ -116,14 +116,14 @@ else:
             try:
                 acct = auth.sso_account(name)
             except auth.AuthError:
-                st.error(f"单点登录账户“{safe.md(name)}”尚未在本系统开通或已停用,请联系管理员。")
+                st.error(t("sso_unknown", lang, name=safe.md(name)))
                 st.stop()
             st.session_state.update(account=acct, login_at=time.time(), last_seen=time.time())
             audit.record(name, "login", {"via": "sso"}, role=acct.role)
         if acct is None:
             if not auth.accounts_configured():  # every account deleted on a server that had some: not demo
-                st.title("平安驾驶舱")
-                st.error("尚无可用账户:请管理员在服务器上运行 `python -m pingan.auth add 用户名 --role admin` 创建。")
+                st.title(t("app_title", lang))
+                st.error(t("no_accounts", lang))
                 st.stop()
             _login_form(lang)
         try:
@@ -135,11 +135,12 @@ else:
     def _sidebar_account(acct: auth.Account, lang: str) -> None:
         with st.sidebar:
             if acct is auth.LOCAL_DEMO:
-                st.info("本地演示模式:未配置账户,仅本机(127.0.0.1)可访问。", icon=None)
+                st.info(t("local_demo", lang), icon=None)
                 return
-            scope = acct.region or "全部"
-            st.caption(f"{safe.md(acct.display_name)}({auth.ROLE_NAMES[acct.role]},范围 {scope})")
-            if acct.role != "screen" and st.button("退出登录", key="logout"):
+            role = pick(auth.ROLE_NAMES[acct.role], acct.role, lang)
+            st.caption(t("signed_in", lang, name=safe.md(acct.display_name), role=role,
+                         scope=acct.region or t("all", lang)))
+            if acct.role != "screen" and st.button(t("logout", lang), key="logout"):
                 audit.record(acct.username, "logout", role=acct.role)
                 for k in auth.SESSION_KEYS:
                     st.session_state.pop(k, None)

@@ -1,17 +1,16 @@
 """数据管理: import templates, upload with a validation report, load history, snapshots and rollback."""
-from datetime import datetime
 
-import polars as pl
 import streamlit as st
 
 from pingan import auth, config, frame, importer, loads, queries, safe, templates, ui, warehouse
+from pingan.i18n import Texts
 from pingan.ingest import worker as import_worker
+from pingan.views import data as view
 
 scope = frame.scope_filter()
 lang = scope.lang
-zh = lang == "zh"
 
-TEXT = {
+TEXT = Texts({
     "title": ("数据管理:导入县级报表、校验、快照与回滚", "Data: import county reports, validate, snapshots and rollback"),
     "intro": ("各县(市、区)和部门报送的月报、年报(Excel 或 CSV,UTF-8 或 GBK 均可)按模板上传:先出校验报告,"
               "全部无误才导入;每次导入生成一个新的数据快照并立即切换,浏览者不会看到导入了一半的数据;"
@@ -24,15 +23,15 @@ TEXT = {
     "tab_sources": ("数据构成", "Data composition"),
     "m_snapshot": ("当前快照生成时间", "Current snapshot built"), "m_kept": ("保留的快照", "Snapshots kept"),
     "m_loads": ("成功导入(次)", "Loads (count)"), "m_real": ("本范围本期导入的数据行", "Imported rows in scope"),
-    "uploader": (f"上传报表(.xlsx、.xls、.csv;可多选;单个文件不超过 {importer.MAX_MB} MB)",
-                 f"Upload reports (.xlsx, .xls, .csv; several at once; at most {importer.MAX_MB} MB each)"),
+    "uploader": ("上传报表(.xlsx、.xls、.csv;可多选;单个文件不超过 {mb} MB)",
+                 "Upload reports (.xlsx, .xls, .csv; several at once; at most {mb} MB each)"),
     "uploader_help": ("地区可填代码或名称(可用简称,如 大理州);期间写作 2022-07、2022年7月、2022/7、2022Q3 或 2022;"
                       "数字可带千分位或写作 1.2万。先下载“模板下载”中的模板。",
                       "Regions by code or name (short names allowed); periods as 2022-07, 2022Q3 or 2022; numbers may "
                       "carry thousands separators or 万. Start from a template."),
     "validating": ("正在校验…", "Validating…"), "loading": ("正在导入…", "Loading…"),
     "files": ("文件", "File"), "format": ("格式", "Format"), "sheets": ("工作表(行数)", "Sheets (rows)"),
-    "rows": ("数据行", "Rows"), "kind_obs": ("汇总报表", "aggregated report"), "kind_case": ("案件明细", "case records"),
+    "rows": ("数据行", "Rows"),
     "ok": ("校验通过:{n} 行全部无误,可以导入。", "Valid: all {n} rows can be loaded."),
     "bad": ("校验发现 {e} 处错误(另有 {w} 处提示):有错误时不导入任何数据。请按下表更正后重新上传,"
             "或明确选择只导入无误的 {v} 行。",
@@ -42,7 +41,6 @@ TEXT = {
                 "{e} errors and no row that could be loaded: nothing was loaded. Fix the file and upload again."),
     "report": ("校验报告", "Validation report"), "sev": ("类别", "Severity"), "sheet": ("工作表", "Sheet"),
     "row": ("行号", "Row"), "column": ("列", "Column"), "value": ("值", "Value"), "reason": ("原因", "Reason"),
-    "err": ("错误", "error"), "warn": ("提示", "note"),
     "valid_only": ("只导入无误的 {v} 行,跳过有错误的 {r} 行(被跳过的行可下载)",
                    "Load only the {v} valid rows and skip the {r} rejected rows (downloadable)"),
     "rejected": ("未导入的行", "Rejected rows"),
@@ -69,7 +67,7 @@ TEXT = {
                    "(PINGAN_SNAPSHOTS_KEPT). A rollback makes an older snapshot current; the load history stays. "
                    "Rollback is an admin action."),
     "modified": ("生成时间", "Built"), "size": ("大小(MB)", "Size (MB)"), "current": ("当前", "Current"),
-    "origin": ("内容来源", "Made by"), "built": ("内置数据构建", "built from the bundled data"),
+    "origin": ("内容来源", "Made by"),
     "rollback_to": ("回滚到", "Roll back to"), "confirm": ("我确认回滚:此后浏览者看到的是所选快照的数据",
                                                          "I confirm: viewers will see the chosen snapshot's data"),
     "rollback": ("回滚", "Roll back"), "rolled": ("已回滚到 {snap}。", "Rolled back to {snap}."),
@@ -86,38 +84,13 @@ TEXT = {
                   "showing only imported data lose the demo badge."),
     "fact_table": ("数据表", "Fact table"), "rows_total": ("行数", "Rows"), "rows_demo": ("演示数据(行)", "Demo rows"),
     "rows_imported": ("导入数据(行)", "Imported rows"), "real_share": ("导入占比", "Imported share"),
-}
-TABLE_NAMES = {"dispute_case": ("矛盾纠纷案件", "Dispute cases"), "grid": ("网格", "Grids"),
-               "facility": ("综治中心等设施", "Facilities"), "antigang_tally": ("扫黑除恶战果", "Anti-gang tallies"),
-               "survey_result": ("安全感与满意度调查", "Survey results"),
-               "observation": ("汇总报表(导入)", "Aggregated reports (imported)")}
-ACTIONS = {("load", "loaded"): ("导入", "load"), ("load", "refused"): ("导入被拒绝", "load refused"),
-           ("load", "failed"): ("导入失败", "load failed"), ("rollback", "loaded"): ("回滚", "rollback")}
+    "tpl_heading": ("**{title}** · {grain}", "**{code}** · {title}"), "tpl_columns": ("列:{cols}", "Columns: {cols}"),
+    "tpl_guide": ("说明(每列的代码、单位、定义、示例)", "Column guide"),
+})
+tr = ui.texts(TEXT)
 
-
-def built_at(snap: dict) -> datetime:
-    """When a snapshot was written: its name says so (snap-20221231T153012…), which survives copies."""
-    try:
-        return datetime.strptime(snap["name"][5:20], "%Y%m%dT%H%M%S")
-    except ValueError:
-        return snap["modified"]
-
-
-VIA = {"page": "页面", "cli": "命令行"} if zh else {"page": "page", "cli": "command line"}
-
-
-def tr(key: str, **kw) -> str:
-    text = TEXT[key][0 if zh else 1]
-    return text.format(**kw) if kw else text
-
-
-account = auth.current_account()
-who = account.username if account else "local"
-can_import = account is None or account.can("import")
-account_region = account.region if account else ""  # importer.validate/load/rollback enforce it; the page says so
-# A snapshot holds every region: rolling back is for admins whose scope is everything (importer.rollback).
-may_snapshots = account is None or account.can("snapshots")
-can_rollback = may_snapshots and not account_region
+rights = view.rights(auth.current_account())
+who, account_region = rights.who, rights.region  # importer.validate/load/rollback enforce the region; the page says so
 
 composition = queries.run("data_sources_by_table", region=scope.region, start=scope.period.start,
                           end=scope.period.end)
@@ -128,11 +101,9 @@ history = loads.history()
 snapshots = warehouse.list_snapshots()
 current = next((s for s in snapshots if s["current"]), None)
 c = st.columns(4)
-c[0].metric(tr("m_snapshot"), (f"{built_at(current):%m月%d日 %H:%M}" if zh else f"{built_at(current):%m-%d %H:%M}")
-            if current else "—",
-            help=warehouse.current_name())
+c[0].metric(tr("m_snapshot"), view.built_at_text(current, lang), help=warehouse.current_name())
 c[1].metric(tr("m_kept"), f"{len(snapshots)}", help=tr("snap_intro", k=config.setting("snapshots_kept")))
-c[2].metric(tr("m_loads"), f"{history.filter((pl.col('action') == 'load') & (pl.col('status') == 'loaded')).height}")
+c[2].metric(tr("m_loads"), f"{view.loads_done(history)}")
 c[3].metric(tr("m_real"), f"{int(composition['rows_imported'].sum()):,}",
             help=f"{scope.name} · {frame.period_label(scope.period, lang)}")
 
@@ -141,22 +112,14 @@ tab_upload, tab_templates, tab_history, tab_snapshots, tab_sources = st.tabs(
 
 
 def report_tables(report: importer.Report) -> None:
-    files = pl.DataFrame([{
-        "file": f["name"], "format": f["format"] or "—",
-        "sheets": ";".join(f"{s['name'] or 'CSV'}:{s['rows']:,}"
-                           f"({tr('kind_case') if s['kind'] == 'dispute_case' else tr('kind_obs')})"
-                           for s in f["sheets"]) or "—",
-        "rows": int(f.get("rows") or 0), "kb": f["bytes"] / 1024} for f in report.files])
+    files = view.report_files(report, lang)
     st.dataframe(files, hide_index=True, width="stretch", column_config={
         "file": st.column_config.TextColumn(tr("files")), "format": st.column_config.TextColumn(tr("format")),
         "sheets": st.column_config.TextColumn(tr("sheets"), width="large"),
         "rows": st.column_config.NumberColumn(tr("rows"), format="%d"),
         "kb": st.column_config.NumberColumn(tr("bytes"), format="%.1f")})
-    whole = report.problems.filter((pl.col("severity") == "error") & pl.col("row").is_null())
-    for r in whole.head(5).iter_rows(named=True):
-        where = "".join(x for x in (r["file"], f" · {r['sheet']}" if r["sheet"] else "",
-                                    f" · {r['column']}" if r["column"] else ""))
-        st.error(f"{safe.md(where)}:{safe.md(r['reason'])}")  # file and sheet names, echoed cells: text only
+    for where, reason in view.whole_file_errors(report):
+        st.error(f"{safe.md(where)}:{safe.md(reason)}")  # file and sheet names, echoed cells: text only
     if report.errors and report.rows_valid:
         st.error(tr("bad", e=f"{report.errors:,}", w=f"{report.warnings:,}", v=f"{report.rows_valid:,}"))
     elif report.errors:
@@ -164,9 +127,7 @@ def report_tables(report: importer.Report) -> None:
     elif report.rows_valid:
         st.success(tr("ok", n=f"{report.rows_valid:,}"))
     if report.problems.height:
-        probs = report.problems.with_columns(
-            pl.when(pl.col("severity") == "error").then(pl.lit(tr("err"))).otherwise(pl.lit(tr("warn")))
-            .alias("severity")).select("severity", "file", "sheet", "row", "column", "value", "reason")
+        probs = view.report_problems(report, lang)
         st.markdown(f"**{tr('report')}**")
         st.dataframe(probs.head(5000), hide_index=True, width="stretch", height=min(560, 38 + 35 * probs.height),
                      column_config={
@@ -177,9 +138,7 @@ def report_tables(report: importer.Report) -> None:
                          "column": st.column_config.TextColumn(tr("column")),
                          "value": st.column_config.TextColumn(tr("value")),
                          "reason": st.column_config.TextColumn(tr("reason"), width="large")})
-        frame.downloads(probs.rename({"severity": "类别", "file": "文件", "sheet": "工作表", "row": "行号",
-                                      "column": "列", "value": "值", "reason": "原因"}),
-                        "校验报告", lang, key="import_report")
+        frame.downloads(probs.rename(view.REPORT_HEADERS), "校验报告", lang, key="import_report")
 
 
 def load_button(report: importer.Report, upload_key: str) -> None:
@@ -217,15 +176,15 @@ with tab_upload:
         replaced = tr("replaced", n=f"{done['demo_rows_replaced']:,}") if done["demo_rows_replaced"] else ""
         st.success(tr("loaded", n=f"{done['rows_loaded']:,}", id=done["load_id"], replaced=replaced,
                       snap=done["snapshot"], s=done["seconds"]))
-    if not can_import:
+    if not rights.can_import:
         st.info(tr("no_permission"))
     else:
         if account_region:
             st.info(tr("scoped_import", region=account_region))
         upload_key = f"import_upload_{st.session_state.get('import_round', 0)}"
-        uploaded = st.file_uploader(tr("uploader"), type=["xlsx", "xlsm", "xls", "csv", "txt", "tsv"],
-                                    accept_multiple_files=True, key=upload_key, help=tr("uploader_help"),
-                                    max_upload_size=importer.MAX_MB)
+        uploaded = st.file_uploader(tr("uploader", mb=importer.MAX_MB),
+                                    type=["xlsx", "xlsm", "xls", "csv", "txt", "tsv"], accept_multiple_files=True,
+                                    key=upload_key, help=tr("uploader_help"), max_upload_size=importer.MAX_MB)
         if uploaded:
             signature = (warehouse.current_name(), account_region) + tuple((f.name, f.size, f.file_id)
                                                                           for f in uploaded)
@@ -254,8 +213,8 @@ with tab_templates:
     for t in templates.build(catalog):
         with st.container(border=True):
             a, b, cx = st.columns([5, 1, 1])
-            a.markdown(f"**{t.title}** · {t.grain}" if zh else f"**{t.key}** · {t.title}")
-            a.caption(("列:" if zh else "Columns: ") + "、".join(c.header for c in t.columns))
+            a.markdown(tr("tpl_heading", title=t.title, grain=t.grain, code=t.key))
+            a.caption(tr("tpl_columns", cols="、".join(c.header for c in t.columns)))
             xlsx = templates.TEMPLATE_DIR / f"{t.file_stem}.xlsx"
             csv = templates.TEMPLATE_DIR / f"{t.file_stem}.csv"
             b.download_button("Excel", data=xlsx.read_bytes() if xlsx.exists() else templates.xlsx_bytes(t),
@@ -264,7 +223,7 @@ with tab_templates:
             cx.download_button("CSV", data=csv.read_bytes() if csv.exists() else templates.csv_bytes(t),
                                file_name=f"{t.title}模板.csv", mime="text/csv", on_click="ignore",
                                key=f"tpl_c_{t.key}")
-            with st.expander("说明(每列的代码、单位、定义、示例)" if zh else "Column guide"):
+            with st.expander(tr("tpl_guide")):
                 st.dataframe(templates.guide(t), hide_index=True, width="stretch",
                              column_config={"说明": st.column_config.TextColumn(width="large")})
 
@@ -272,13 +231,8 @@ with tab_history:
     if history.height == 0:
         st.info(tr("hist_empty"))
     else:
-        view = history.with_columns(
-            pl.struct("action", "status").map_elements(
-                lambda r: ACTIONS.get((r["action"], r["status"]), (r["action"], r["action"]))[0 if zh else 1],
-                return_dtype=pl.String).alias("action"),
-            (pl.col("bytes") / 1024).alias("bytes"),
-            pl.col("via").replace_strict(VIA, default=pl.col("via")).alias("via")).drop("status", "previous_snapshot")
-        st.dataframe(view, hide_index=True, width="stretch", column_config={
+        shown = view.history_view(history, lang)
+        st.dataframe(shown, hide_index=True, width="stretch", column_config={
             "at": st.column_config.DatetimeColumn(tr("at"), format="YYYY-MM-DD HH:mm:ss"),
             "action": st.column_config.TextColumn(tr("action")), "load_id": st.column_config.TextColumn(tr("load_id")),
             "who": st.column_config.TextColumn(tr("who")), "via": st.column_config.TextColumn(tr("via")),
@@ -291,25 +245,13 @@ with tab_history:
             "snapshot": st.column_config.TextColumn(tr("snapshot")),
             "seconds": st.column_config.NumberColumn(tr("seconds"), format="%.1f"),
             "message": st.column_config.TextColumn(tr("message"))})
-        frame.downloads(view, "导入记录", lang, key="load_history")
+        frame.downloads(shown, "导入记录", lang, key="load_history")
 
 with tab_snapshots:
     st.caption(tr("snap_intro", k=config.setting("snapshots_kept")))
     origins = loads.snapshot_origins()
 
-    def origin(name: str) -> str:
-        e = origins.get(name)
-        if not e:
-            return tr("built")
-        if e.get("action") == "load":
-            files = "、".join(f.get("name", "") for f in e.get("files") or [])
-            return f"{e['load_id']} · {files} · {int(e.get('rows_loaded') or 0):,}"
-        return e.get("message", "")
-
-    snaps = pl.DataFrame([{"name": s["name"], "modified": built_at(s), "mb": s["bytes"] / 1024 / 1024,
-                           "current": s["current"], "origin": origin(s["name"])} for s in snapshots],
-                         schema={"name": pl.String, "modified": pl.Datetime("us"), "mb": pl.Float64,
-                                 "current": pl.Boolean, "origin": pl.String})
+    snaps = view.snapshots_frame(snapshots, origins, lang)
     st.dataframe(snaps, hide_index=True, width="stretch", column_config={
         "name": st.column_config.TextColumn(tr("snapshot")),
         "modified": st.column_config.DatetimeColumn(tr("modified"), format="YYYY-MM-DD HH:mm:ss"),
@@ -322,11 +264,11 @@ with tab_snapshots:
         st.success(tr("rolled", snap=rolled))
     if not others:
         st.info(tr("only_one"))
-    elif may_snapshots and not can_rollback:
+    elif rights.may_snapshots and not rights.can_rollback:
         st.info(importer.ROLLBACK_SCOPED.format(region=account_region))
-    elif can_rollback:
+    elif rights.can_rollback:
         target = st.selectbox(tr("rollback_to"), others, key="rollback_target",
-                              format_func=lambda n: f"{n}({origin(n)})")
+                              format_func=lambda n: f"{n}({view.snapshot_origin(origins.get(n), lang)})")
         sure = st.checkbox(tr("confirm"), key="rollback_confirm")
         if st.button(tr("rollback"), disabled=not sure, key="rollback_go"):
             importer.rollback(target, who=who, via="page", region=account_region)
@@ -336,14 +278,11 @@ with tab_snapshots:
 
 with tab_sources:
     st.caption(tr("src_intro", place=safe.md(scope.name), period=frame.period_label(scope.period, lang)))
-    view = composition.with_columns(
-        pl.col("fact_table").replace_strict({k: v[0 if zh else 1] for k, v in TABLE_NAMES.items()},
-                                            default=pl.col("fact_table")).alias("fact_table"),
-        (pl.col("rows_imported") / pl.when(pl.col("rows_total") > 0).then(pl.col("rows_total"))).alias("real_share"))
-    st.dataframe(view, hide_index=True, width="stretch", column_config={
+    shown = view.composition_view(composition, lang)
+    st.dataframe(shown, hide_index=True, width="stretch", column_config={
         "fact_table": st.column_config.TextColumn(tr("fact_table")),
         "rows_total": st.column_config.NumberColumn(tr("rows_total"), format="localized"),
         "rows_demo": st.column_config.NumberColumn(tr("rows_demo"), format="localized"),
         "rows_imported": st.column_config.NumberColumn(tr("rows_imported"), format="localized"),
         "real_share": st.column_config.NumberColumn(tr("real_share"), format="percent")})
-    frame.downloads(view, "数据构成", lang, key="composition")
+    frame.downloads(shown, "数据构成", lang, key="composition")

@@ -16,9 +16,11 @@ import streamlit as st
 # Linux monospace fonts (DejaVu Sans Mono) lose their underscores (short_name shows as "short name").
 from streamlit_ace import _render_component as ace_editor
 
-from pingan import auth, charts, frame, history, queries, safe, sandbox, stamped
+from pingan import auth, charts, frame, history, i18n, queries, safe, sandbox, stamped, ui
+from pingan.i18n import Texts
+from pingan.views import sql as view
 
-TEXT = {
+TEXT = Texts({
     "title": ("自助查询", "Ad hoc SQL"),
     "limits": ("只读 · 每次一条 SELECT 语句 · 时间上限 {t:g} 秒 · 页面显示至多 {d:,} 行 · 导出至多 {e:,} 行 · "
                "内存上限 {m}。侧栏的地区和期间只用作参数的默认值。",
@@ -57,11 +59,9 @@ TEXT = {
     "h_ms": ("用时(毫秒)", "Time (ms)"), "h_sql": ("语句", "Statement"),
     "rerun": ("重新运行", "Run again"),
     "pick_history": ("点选一条记录可载入或重新运行", "Click a row to load or run it again"),
-    "ok": ("成功", "ok"), "refused": ("已拒绝", "refused"), "interrupted": ("已中止", "interrupted"),
-    "failed": ("出错", "failed"),
     "no_result": ("输入语句后按 Ctrl+Enter 或点“运行”。", "Write a statement, then Ctrl+Enter or Run."),
     "m_rows": ("返回行数", "Rows returned"), "m_total": ("结果总行数", "Total rows"),
-    "m_elapsed": ("用时", "Elapsed"), "m_cols": ("列数", "Columns"),
+    "m_elapsed": ("用时", "Elapsed"), "m_cols": ("列数", "Columns"), "ms": ("{ms:,.0f} 毫秒", "{ms:,.0f} ms"),
     "unknown_total": ("超过 {n:,}", "over {n:,}"),
     "truncated": ("结果超过 {n:,} 行,只显示前 {n:,} 行。完整结果请用下方“准备完整导出”(至多 {e:,} 行)。",
                   "More than {n:,} rows: only the first {n:,} are shown. Use “Prepare full export” below "
@@ -86,22 +86,11 @@ TEXT = {
     "chart_rows": ("图表使用页面上显示的前 {n:,} 行。", "The chart uses the first {n:,} rows shown."),
     "t_bar": ("各{x}的{y}", "{y} by {x}"), "t_line": ("{y}随{x}的变化", "{y} over {x}"),
     "t_scatter": ("{x}与{y}的关系", "{x} against {y}"),
-}
-
-DOMAINS = {"anti_gang": ("扫黑除恶", "Anti-gang"), "antigang": ("扫黑除恶", "Anti-gang"),
-           "disputes": ("矛盾纠纷", "Disputes"), "grid": ("网格", "Grid"), "satisfaction": ("安全感满意度", "Satisfaction"),
-           "overview": ("总览", "Overview"), "sources": ("数据来源", "Sources"), "region": ("地区", "Regions"),
-           "meta": ("基础信息", "Metadata")}
+})
 
 scope = frame.scope_filter()
 lang = scope.lang
-zh = lang == "zh"
-
-
-def tr(key: str, **kw) -> str:
-    text = TEXT[key][0 if zh else 1]
-    return text.format(**kw) if kw else text
-
+tr = ui.texts(TEXT)
 
 sandbox.warm()  # a worker process ready before the first Run
 account_region = st.session_state.get("account_region", "")   # set by the auth layer (issue 10)
@@ -165,19 +154,13 @@ with left:
     st.caption(tr("editor_help"))
 
     names = sandbox.parameters(ss["sql_text"])
-    prev, yago = scope.period.previous(), scope.period.year_ago()
-    defaults = {"region": scope.region, "parent": scope.region, "start": scope.period.start,
-                "end": scope.period.end, "as_of": scope.period.end, "prev_start": prev.start, "prev_end": prev.end,
-                "ya_start": yago.start, "ya_end": yago.end, "year": scope.year, "last_year": scope.year,
-                "first_year": scope.period.start.year, "child_level": scope.child_level or "county",
-                "category": "", "cell_deg": 0.1, "max_level_rank": 4, "max_rows": 100}
     params = {}
     if names:
         st.markdown(f"**{tr('params')}**")
         pcols = st.columns(min(len(names), 4))
         for i, name in enumerate(names):
             key, kind, col = f"sql_p_{name}", sandbox.param_kind(name), pcols[i % len(pcols)]
-            default = defaults.get(name, scope.region if name.endswith("region") else None)
+            default = view.param_default(name, scope)
             if kind == "date":
                 if not isinstance(ss.get(key), date):
                     ss[key] = default if isinstance(default, date) else scope.period.end
@@ -223,10 +206,7 @@ with left:  # the outcome right under the Run button, where the eye is
     if not last:
         st.info(tr("no_result"))
     else:
-        shown = " ".join(ln for ln in last["sql"].splitlines() if not ln.strip().startswith("--"))
-        shown = " ".join(shown.split())
-        shown = shown[:100] + ("…" if len(shown) > 100 else "")
-        st.caption(tr("ran_at", at=last["at"], sql=safe.md(shown)))
+        st.caption(tr("ran_at", at=last["at"], sql=safe.md(view.preview(last["sql"]))))
         if last["error"] is not None:
             st.error(safe.md(last["error"].message))  # DuckDB errors echo the statement
             if last["error"].detail:
@@ -269,16 +249,14 @@ with right:
                                         "description": st.column_config.TextColumn(tr("desc"), width="large")})
     with t_examples:
         catalog = queries.catalog()
-        domain_of = {q.name: next((d for d in sorted(DOMAINS, key=len, reverse=True) if q.name.startswith(d + "_")),
-                                  q.domain) for q in catalog}
+        domain_of = {q.name: view.example_domain(q.name, q.domain) for q in catalog}
         domains = sorted(set(domain_of.values()))
         dom = st.selectbox(tr("domain"), [""] + domains, key="sql_ex_domain",
-                           format_func=lambda d: tr("all") if not d else DOMAINS.get(d, (d, d))[0 if zh else 1])
+                           format_func=lambda d: tr("all") if not d else view.domain_label(d, lang))
         shown = [q for q in catalog if not dom or domain_of[q.name] == dom]
         by_name = {q.name: q for q in shown}
         ex = st.selectbox(tr("example"), list(by_name), key="sql_ex_name",
-                          format_func=lambda n: f"{DOMAINS.get(domain_of[n], (domain_of[n],) * 2)[0 if zh else 1]}"
-                                                f" · {by_name[n].title}")
+                          format_func=lambda n: f"{view.domain_label(domain_of[n], lang)} · {by_name[n].title}")
         if ex:
             q = by_name[ex]
             st.markdown(f"**{q.name}**  \n{q.title}")
@@ -287,11 +265,8 @@ with right:
             st.button(tr("load"), key="sql_ex_load", on_click=set_text, args=(q.sql,), type="primary")
             st.code(q.sql, language="sql", height=300)
     with t_ind:
-        inds = queries.run("meta_indicators")
         needle = st.text_input(tr("search"), key="sql_ind_search")
-        if needle:
-            inds = inds.filter(pl.any_horizontal(pl.col(c).fill_null("").str.contains(needle, literal=True)
-                                                 for c in ("code", "name_zh", "name_en", "definition_zh")))
+        inds = view.search_indicators(queries.run("meta_indicators"), needle)
         ind_pick = st.dataframe(
             inds.select("code", (pl.col("name_zh") + "(" + pl.col("unit") + ")").alias("name_unit"), "target"),
             hide_index=True, width="stretch", height=360, key="sql_ind_pick", on_select="rerun",
@@ -313,15 +288,7 @@ with right:
         if not entries:
             st.info(tr("no_history"))
         else:
-            hist = pl.DataFrame({
-                "time": [e["time"][5:].replace("T", " ") for e in entries],
-                "outcome": [tr(e["outcome"]) if e["outcome"] in TEXT else e["outcome"] for e in entries],
-                "sql": [" ".join(ln for ln in e["sql"].split("\n") if not ln.strip().startswith("--")).strip()[:160]
-                        for e in entries],
-                "rows": [e.get("rows") for e in entries],
-                "elapsed_ms": [float(e.get("elapsed_ms") or 0) for e in entries],
-            }, schema={"time": pl.Utf8, "outcome": pl.Utf8, "sql": pl.Utf8, "rows": pl.Int64,
-                       "elapsed_ms": pl.Float64})
+            hist = view.history_frame(entries, lang)
             h_pick = st.dataframe(
                 hist, hide_index=True, width="stretch", height=360, key="sql_hist_pick", on_select="rerun",
                 selection_mode="single-row",
@@ -348,19 +315,17 @@ m1, m2, m3, m4 = st.columns(4)
 m1.metric(tr("m_rows"), f"{df.height:,}")
 m2.metric(tr("m_total"), f"{res.total_rows:,}" if res.total_rows is not None
           else tr("unknown_total", n=res.row_limit))
-m3.metric(tr("m_elapsed"), f"{res.elapsed_s * 1000:,.0f} 毫秒" if zh else f"{res.elapsed_s * 1000:,.0f} ms")
+m3.metric(tr("m_elapsed"), tr("ms", ms=res.elapsed_s * 1000))
 m4.metric(tr("m_cols"), f"{df.width}")
 if res.truncated:
     st.warning(tr("truncated", n=res.row_limit, e=sandbox.EXPORT_ROWS))
 if df.height == 0:
     st.info(tr("empty"))
 
-plain = ("year", "code", "_id", "_year", "_code", "decimals")  # identifiers and years: no thousands separator
 colcfg = {}
 for name, dtype in df.schema.items():
     if dtype.is_numeric():
-        fmt_ = "%d" if dtype.is_integer() and (name in plain or name.endswith(plain)) else "localized"
-        colcfg[name] = st.column_config.NumberColumn(name, format=fmt_)
+        colcfg[name] = st.column_config.NumberColumn(name, format=view.number_format(name, dtype))
     elif dtype == pl.Date:
         colcfg[name] = st.column_config.DateColumn(name, format="YYYY-MM-DD")
     elif isinstance(dtype, pl.Datetime):
@@ -412,7 +377,7 @@ def download_row(result: sandbox.Result, key: str) -> None:
     stamped with the account and time and written to the audit log (Result.export_for)."""
     acct = auth.current_account() or auth.LOCAL_DEMO
     if not acct.can("export"):
-        st.caption(stamped.REFUSED[0 if zh else 1])
+        st.caption(i18n.pick(*stamped.REFUSED, lang))
         return
 
     def file(fmt: str):

@@ -33,6 +33,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from . import config, regions, warehouse
+from .i18n import t
 
 ROLES: dict[str, frozenset[str]] = {
     "leader": frozenset({"view"}),
@@ -45,9 +46,10 @@ MAX_FAILURES = 5
 LOCK_SECONDS = 15 * 60
 
 
-def lockout_rule() -> str:
-    """The lock-out rule as users are told it (login form, the lock-out message): formatted from the limits."""
-    return f"连续 {MAX_FAILURES} 次输错密码将锁定 {LOCK_SECONDS // 60} 分钟"
+def lockout_rule(lang: str = "zh") -> str:
+    """The lock-out rule as users are told it (login form): formatted from the limits."""
+    return t("lockout_rule", lang, failures=MAX_FAILURES, minutes=LOCK_SECONDS // 60)
+
 IDLE_SECONDS = 30 * 60
 MAX_SESSION_SECONDS = 12 * 3600
 _NAME = re.compile(r"^[A-Za-z0-9_.\-\u4e00-\u9fff]{2,32}$")

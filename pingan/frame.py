@@ -7,7 +7,7 @@ import polars as pl
 import streamlit as st
 
 from . import auth, periods, queries, safe, stamped
-from .i18n import t
+from .i18n import pick, t
 from .scope import LEVEL_CHILD, Scope  # noqa: F401  (pages and tests use frame.Scope)
 
 _URL_KEYS = ("region", "from", "to", "lang")
@@ -39,14 +39,11 @@ def _period_options(first: int, last: int) -> list[str]:
 
 
 def _period_label(token: str, lang_: str) -> str:
+    """A period option in words: 2022年上半年, 2022年第三季度, 2022年7月 … (in English the token itself)."""
     p = periods.parse_bound(token)
-    if lang_ == "en":
-        return token
-    if "H" in token:
-        return f"{p.start.year}年{'上' if token.endswith('1') else '下'}半年"
-    if "Q" in token:
-        return f"{p.start.year}年第{'一二三四'[int(token[-1]) - 1]}季度"
-    return periods.label_zh(p)
+    if "H" in token or "Q" in token:
+        return t(f"period_{token[4:].lower()}", lang_, y=p.start.year)
+    return periods.label(p, lang_)
 
 
 def _locked(regs: pl.DataFrame) -> dict[str, str]:
@@ -135,7 +132,7 @@ def scope_filter() -> Scope:
     if lock and "county" not in lock and st.session_state.get("scope_county") and not queries.within(
             st.session_state["scope_county"], lock.get("prefecture") or lock["province"]):
         st.session_state["scope_county"] = ""
-    names = dict(zip(regs["code"].to_list(), regs["short_name" if lang_ == "zh" else "short_name"].to_list()))
+    names = dict(zip(regs["code"].to_list(), regs["short_name"].to_list()))  # the data has no English names
     names[""] = t("all", lang_)
     sb = st.sidebar
     with sb:
@@ -172,15 +169,13 @@ def scope_filter() -> Scope:
         period = periods.parse_range(frm, to) if periods.parse_bound(frm).start <= periods.parse_bound(to).end \
             else periods.parse_range(to, frm)
         st.radio(t("language", lang_), ["zh", "en"], key="lang", horizontal=True,
-                 format_func=lambda x: "中文" if x == "zh" else "English")
+                 format_func=lambda x: t(f"language_name_{x}"))
     for msg in st.session_state.pop("_url_messages", []):
         st.warning(msg)
     region = county or pref or prov
     level = "county" if county else "prefecture" if pref else "province" if prov else "all"
     full = dict(zip(regs["code"].to_list(), regs["name"].to_list()))
-    name = full.get(region, t("all_regions", lang_)) if lang_ == "zh" else (region or t("all_regions", lang_))
-    if lang_ == "en" and region:
-        name = full.get(region, region)
+    name = full.get(region, region) if region else t("all_regions", lang_)
     a, b = periods.to_token(period)
     written = (region, a, b, st.session_state["lang"])
     for k, v in zip(_URL_KEYS, written):
@@ -219,7 +214,7 @@ def downloads(df: pl.DataFrame, basename: str, lang_: str, key: str) -> None:
     account and time in a last CSV line or a second Excel sheet), and each download is written to the audit log."""
     acct = auth.current_account() or auth.LOCAL_DEMO
     if not acct.can("export"):
-        st.caption(stamped.REFUSED[0 if lang_ == "zh" else 1])
+        st.caption(pick(*stamped.REFUSED, lang_))
         return
     c1, c2, _ = st.columns([1, 1, 4])
 

@@ -44,6 +44,31 @@ TEXT: dict[str, tuple[str, str]] = {
     "download_xlsx": ("下载 Excel", "Download Excel"),
     "as_of": ("数据截至 {date}", "Data as of {date}"),
     "breadcrumb_all": ("全国", "China"),
+    # the app shell (app.py): start-up, login, the account in the sidebar
+    "build_failed": ("数据仓库无法构建:{exc}", "The warehouse cannot be built: {exc}"),
+    "login_prompt": ("请登录。账户由管理员开通;{rule}。", "Please log in. Accounts are opened by an administrator; {rule}."),
+    "lockout_rule": ("连续 {failures} 次输错密码将锁定 {minutes} 分钟", "{failures} wrong passwords in a row lock the account "
+                     "for {minutes} minutes"),
+    "login_user": ("用户名", "User name"),
+    "login_password": ("密码", "Password"),
+    "login": ("登录", "Log in"),
+    "sso_login": ("单点登录", "Single sign-on"),
+    "sso_unknown": ("单点登录账户“{name}”尚未在本系统开通或已停用,请联系管理员。",
+                    "The single sign-on account “{name}” is not opened in this system or is disabled; ask an "
+                    "administrator."),
+    "no_accounts": ("尚无可用账户:请管理员在服务器上运行 `python -m pingan.auth add 用户名 --role admin` 创建。",
+                    "No usable account: an administrator creates one on the server with "
+                    "`python -m pingan.auth add NAME --role admin`."),
+    "local_demo": ("本地演示模式:未配置账户,仅本机(127.0.0.1)可访问。",
+                   "Local demo mode: no accounts are configured; only this machine (127.0.0.1) can connect."),
+    "signed_in": ("{name}({role},范围 {scope})", "{name} ({role}, scope {scope})"),
+    "logout": ("退出登录", "Log out"),
+    "language_name_zh": ("中文", "中文"),
+    "language_name_en": ("English", "English"),
+    # half-years and quarters in the scope filter's period lists (years and months: periods.label)
+    "period_h1": ("{y}年上半年", "{y}H1"), "period_h2": ("{y}年下半年", "{y}H2"),
+    "period_q1": ("{y}年第一季度", "{y}Q1"), "period_q2": ("{y}年第二季度", "{y}Q2"),
+    "period_q3": ("{y}年第三季度", "{y}Q3"), "period_q4": ("{y}年第四季度", "{y}Q4"),
 }
 
 

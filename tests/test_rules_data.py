@@ -135,7 +135,7 @@ def test_lockout_text_formats_the_limits(monkeypatch):
     monkeypatch.setattr(auth, "MAX_FAILURES", 3)
     monkeypatch.setattr(auth, "LOCK_SECONDS", 10 * 60)
     assert auth.lockout_rule() == "连续 3 次输错密码将锁定 10 分钟"
-    assert "auth.lockout_rule()" in (ROOT / "app.py").read_text(encoding="utf-8")
+    assert "auth.lockout_rule(lang)" in (ROOT / "app.py").read_text(encoding="utf-8")
 
 
 # ---- published figures: every-year claims and how a qualifier is written --------------------------------------------

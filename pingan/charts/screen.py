@@ -4,6 +4,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
+from .. import maps
 from . import FONT_FAMILY
 
 BG = "rgba(0,0,0,0)"
@@ -77,3 +78,26 @@ def trend(df: pl.DataFrame, title: str, height: int, names: tuple[str, str, str]
     fig = dark(fig, title, height)
     fig.update_layout(showlegend=True)
     return fig
+
+
+def wall_map(child: str | None, row: dict | None, regions: pl.DataFrame, values: dict, tips: dict,
+             cuts: list[float], label: str, digits: int):
+    """The wall's map: the sub-regions coloured by the theme's figure (with a legend), or a county's outline."""
+    if child is None:  # a county: its own outline
+        feats = maps.features("county", row["province_code"], {row["code"]})
+        return maps.deck([maps.outline_layer(feats, maps.DARK)], maps.fit_view(maps.bounds(feats), 760, 560),
+                         maps.DARK), ""
+    province = row["province_code"] if row else ""
+    codes = set(values)
+    feats = maps.features(child, province, None if child == "province" else codes)
+    colours = maps.ramp_for(len(cuts) + 1, maps.DARK.ramp)
+    pts = regions.filter(pl.col("code").is_in(list(codes))).select("short_name", "lon", "lat") \
+        .rename({"short_name": "name"}).to_dicts()
+    layers = [maps.choropleth_layer(feats, values, tips, cuts, maps.DARK),
+              maps.label_layer(pts, maps.DARK, size_px=15 if child != "county" else 13)]
+    shown = [f for f in feats if f["properties"]["code"] in codes]
+    view = maps.fit_view(maps.bounds(shown or feats), 760, 540)
+    legend = maps.legend_html(label, maps.legend_entries(cuts, colours, "", digits,
+                                                         single_value=next(iter(values.values()), None)),
+                              maps.DARK)
+    return maps.deck(layers, view, maps.DARK), legend
