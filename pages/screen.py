@@ -4,7 +4,7 @@ URL: /screen?region=530000&theme=disputes&rotate=60&refresh=30&backlog=50
   region   scope (six-digit code; absent = everything in scope)
   theme    overall | disputes | anti_gang | satisfaction (absent: rotate through all four)
   rotate   seconds per theme (default 60); refresh: seconds between data refreshes (default 30)
-  backlog  alert when a sub-region has more open cases older than 90 days than this (default 50)
+  backlog  alert when a sub-region has more cases open beyond the backlog threshold (rules.BACKLOG_OVER_DAYS) than this (default 50)
 The layout is drawn for 1920×1080 CSS pixels and doubled by CSS on walls 3000 pixels wide or more (4K).
 """
 from __future__ import annotations

@@ -684,8 +684,8 @@ def main(argv: list[str] | None = None) -> int:
         c.add_argument("username")
         if cmd == "passwd":
             c.add_argument("--password-stdin", action="store_true")
-    t = sub.add_parser("token", help="大屏令牌")
-    tsub = t.add_subparsers(dest="tcmd", required=True)
+    tok = sub.add_parser("token", help="大屏令牌")
+    tsub = tok.add_subparsers(dest="tcmd", required=True)
     ta = tsub.add_parser("add")
     ta.add_argument("--region", default="")
     ta.add_argument("--label", default="")

@@ -75,53 +75,20 @@ def _ensure_quietly(prewarm_after: bool = False) -> None:
 
 def default_view_calls() -> list[tuple[str, dict]]:
     """The queries the landing page (pages/overview.py) and the wall (pages/screen.py) run for the default scope
-    (all regions, the latest year), page by page in the order they run them. Mirrors the pages' own arithmetic;
-    tests/test_startup_prewarm.py checks that after a pre-warm both pages run no query of their own."""
-    from . import periods, queries
+    (all regions, the latest year), page by page in the order they run them: the scope filter's, then each page's
+    view model's own list (views.overview.calls, views.screen.calls). tests/test_startup_prewarm.py checks that
+    after a pre-warm both pages run no query of their own."""
+    from . import i18n, periods, queries
+    from .scope import Scope
+    from .views import overview, screen
 
-    info = dict(queries.run("meta_build_info").iter_rows())
-    as_of = date.fromisoformat(info.get("as_of", "2022-12-31"))
     calls: list[tuple[str, dict]] = [("meta_regions_with_data", {}), ("meta_build_info", {}),
                                      ("meta_data_years", {})]  # the scope filter (frame.scope_filter)
-    # overview: the latest year, against the previous period of the same length
-    last = int(info.get("as_of", "2022-12-31")[:4])
-    period = periods.parse_range(str(last), str(last))
-    prev = period.previous()
-    year = period.end.year
-    first_y, last_y = period.start.year, period.end.year
-    span = last_y - first_y + 1
-    calls += [
-        ("grid_summary", dict(region="", year=year)),
-        ("grid_summary", dict(region="", year=prev.end.year)),
-        ("region_population", dict(region="")),
-        ("disputes_summary", dict(region="", start=period.start, end=period.end)),
-        ("disputes_summary", dict(region="", start=prev.start, end=prev.end)),
-        ("antigang_summary", dict(region="", first_year=first_y, last_year=last_y)),
-        ("antigang_summary", dict(region="", first_year=first_y - span, last_year=last_y - span)),
-        ("satisfaction_summary", dict(region="", year=year)),
-        ("satisfaction_summary", dict(region="", year=year - 1)),
-        ("meta_indicators", {}),
-        ("overview_below_target", dict(region="", child_level="province", start=period.start, end=period.end,
-                                       year=year)),
-    ]
-    # the wall: this year to the as-of date against the same span a year before (screen._load)
-    year = as_of.year
-    cur = periods.Period(date(year, 1, 1), as_of)
-    before = periods.Period(date(year - 1, 1, 1), date(year - 1, as_of.month, min(as_of.day, 28)))
-    calls += [("meta_build_info", {})]
-    calls += [("grid_summary", dict(region="", year=y)) for y in (year, year - 1)]
-    calls += [("disputes_summary", dict(region="", start=p.start, end=p.end)) for p in (cur, before)]
-    calls += [("antigang_summary", dict(region="", first_year=y, last_year=y)) for y in (year, year - 1)]
-    calls += [("satisfaction_summary", dict(region="", year=y)) for y in (year, year - 1)]
-    calls += [
-        ("meta_indicators", {}),
-        ("screen_dispute_trend", dict(region="", start=date(year - 1, 1, 1), end=as_of)),
-        ("screen_subregions", dict(region="", child_level="province", start=cur.start, end=cur.end, year=year,
-                                   as_of=as_of)),
-        ("screen_subregions", dict(region="", child_level="province", start=before.start, end=before.end,
-                                   year=year - 1, as_of=before.end)),
-    ]
-    return calls
+    as_of = screen.as_of()
+    first = int(queries.run("meta_data_years")["first_year"][0] or as_of.year)
+    default = Scope("", i18n.t("all_regions"), "all", periods.parse_range(str(as_of.year), str(as_of.year)), "zh",
+                    first, as_of.year, "", "", "")
+    return calls + overview.calls(default) + screen.calls("", "all", as_of)
 
 
 def prewarm() -> dict:

@@ -107,7 +107,7 @@ def test_prewarm_logs_failures_and_goes_on(warehouse_built, monkeypatch, capsys)
 def test_the_build_thread_prewarms_only_after_a_good_build(monkeypatch, capsys):
     ran = []
     monkeypatch.setattr(startup, "prewarm", lambda: ran.append("prewarm"))
-    monkeypatch.setattr(startup.warehouse, "ensure", lambda: None)
+    monkeypatch.setattr(startup.build, "ensure", lambda: None)
     startup._ensure_quietly(prewarm_after=True)
     assert ran == ["prewarm"]
     startup._ensure_quietly(prewarm_after=False)
@@ -116,7 +116,7 @@ def test_the_build_thread_prewarms_only_after_a_good_build(monkeypatch, capsys):
     def failed():
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(startup.warehouse, "ensure", failed)
+    monkeypatch.setattr(startup.build, "ensure", failed)
     startup._ensure_quietly(prewarm_after=True)  # logs, does not raise, does not pre-warm
     assert ran == ["prewarm"] and "disk full" in capsys.readouterr().err
     t = startup.build_in_background(prewarm_after=True)

@@ -126,7 +126,8 @@ TEXT = Texts({
                       f"{{n}} open on {{d}}, {{m}} of them accepted over {rules.BACKLOG_OVER_DAYS} days ago"),
     "no_backlog": ("截至{d}没有在办案件。", "No open cases on {d}."),
     "county": ("县(市、区)", "County"), "prefecture": ("市(州)", "Prefecture"),
-    "oldest": ("最久未结的案件(最多500件,按受理日期排序)", "The oldest open cases (at most 500, by acceptance date)"),
+    "oldest": (f"最久未结的案件(最多{rules.OLDEST_OPEN_LISTED}件,按受理日期排序)",
+               f"The oldest open cases (at most {rules.OLDEST_OPEN_LISTED}, by acceptance date)"),
     "case_id": ("案件编号", "Case ID"), "grid_id": ("网格编号", "Grid ID"),
     "identified_date": ("登记日期", "Identified"), "accepted_date": ("受理日期", "Accepted"),
     "mediated_date": ("调解日期", "Mediated"), "oldest_days": ("最久已受理天数(天)", "Oldest (days)"),
@@ -230,10 +231,11 @@ def date_text(d: date, lang: str) -> str:
 
 def published_text(v, unit: str, qualifier: str, decimals: int, lang: str) -> str:
     """A figure as the source writes it: 26.39万件, 14.7万余件, 97%以上."""
-    qual = "" if qualifier == "exact" else qualifier
     if unit == "%":
-        return f"{fmt.pct(v, decimals)}{qual}"
-    return f"{fmt.count_zh(v)}{qual}{unit}" if lang == "zh" else f"{fmt.count_en(v)} {qual}".strip()
+        text = fmt.pct(v, decimals)
+    else:
+        text = f"{fmt.count_zh(v)}{unit}" if lang == "zh" else fmt.count_en(v)
+    return fmt.with_qualifier(text, unit, qualifier, lang)
 
 
 class _Context:

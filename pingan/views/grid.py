@@ -36,7 +36,7 @@ TEXT = Texts({
     "published": ("公开", "Published"),
     "match": ("一致", "matches"),
     "differs": ("不一致", "differs"),
-    "published_line": ("{published} {qualifier}{figure} {mark}", "{published} {qualifier}{figure} {mark}"),
+    "published_line": ("{published} {figure} {mark}", "{published} {figure} {mark}"),
     "mark_ok": (":green[✓ {match}]", ":green[✓ {match}]"),
     "mark_differs": (":red[✗ {differs}]", ":red[✗ {differs}]"),
     "indicator": ("地图指标", "Map indicator"),
@@ -341,12 +341,12 @@ def _figure(cat: _Catalog, pub: dict, code: str, value, extra_help: str = "") ->
     if p is None:
         return Figure(code, cat.name(code), value, cat.shown(code, value), help_)
     v = p["value"]
-    figure = fmt.pct(v, p.get("decimals") or 0) if p["unit"] == "%" else fmt.value(v, p["unit"], lang)
+    figure = fmt.with_qualifier(fmt.pct(v, p.get("decimals") or 0) if p["unit"] == "%" else
+                                fmt.value(v, p["unit"], lang), p["unit"], p["qualifier"], lang)
     ok = bool(rules.figure_matches(value, v, p["qualifier"], p["decimals"]))  # no value: shown as differing
     mark = TEXT("mark_ok", lang, match=TEXT("match", lang)) if ok else \
         TEXT("mark_differs", lang, differs=TEXT("differs", lang))
-    line = TEXT("published_line", lang, published=TEXT("published", lang),
-                qualifier="" if p["qualifier"] == "exact" else p["qualifier"], figure=figure, mark=mark)
+    line = TEXT("published_line", lang, published=TEXT("published", lang), figure=figure, mark=mark)
     return Figure(code, cat.name(code), value, cat.shown(code, value), help_, line, ok, p["quote"])
 
 
