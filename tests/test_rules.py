@@ -94,7 +94,7 @@ def test_figure_step(value, decimals, step):
 
 
 def test_published_figure_rows_carry_their_interval(warehouse_built):
-    con = duckdb.connect(str(warehouse_built), read_only=True, config=dict(warehouse.READ_CONFIG))
+    con = warehouse.reader(warehouse_built)
     try:
         rows = con.execute("select value, qualifier, decimals, match_from, match_below from published_figure").fetchall()
     finally:
@@ -104,7 +104,7 @@ def test_published_figure_rows_carry_their_interval(warehouse_built):
 
 
 def test_every_query_mark_is_the_python_rule(run_query, warehouse_built):
-    con = duckdb.connect(str(warehouse_built), read_only=True, config=dict(warehouse.READ_CONFIG))
+    con = warehouse.reader(warehouse_built)
     try:
         fig = {r[0]: r[1:] for r in con.execute("select figure_id, value, qualifier, decimals from published_figure").fetchall()}
         disputes = con.execute("select distinct region_code, period_start, period_end from published_figure "
@@ -139,7 +139,7 @@ def test_demo_targets_fall_inside_their_figures_interval():
 
 
 def test_backlog_threshold_is_the_snapshots(warehouse_built):
-    con = duckdb.connect(str(warehouse_built), read_only=True, config=dict(warehouse.READ_CONFIG))
+    con = warehouse.reader(warehouse_built)
     try:
         assert con.execute("select over_days from backlog_rule").fetchall() == [(rules.BACKLOG_OVER_DAYS,)]
     finally:

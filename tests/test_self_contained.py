@@ -23,6 +23,8 @@ ESCAPES = {
 # Mentions that read nothing outside the clone, and why.
 ALLOWED = {
     ("tests/test_security_storage.py", "home folder"): "the home folder's path is text the sandbox must not reveal",
+    ("tests/bad_files/corpus.py", "parent of the repository root"):
+        "one folder deeper than tests/: parents[2] of tests/bad_files/corpus.py is the repository root",
 }
 SCANNED = sorted(p for folder in ("tests", "pingan", "pages") for p in (ROOT / folder).rglob("*.py")
                  if p.name != "test_self_contained.py") + [ROOT / "app.py"]
