@@ -93,7 +93,7 @@ lang = scope.lang
 tr = ui.texts(TEXT)
 
 sandbox.warm()  # a worker process ready before the first Run
-account_region = st.session_state.get("account_region", "")   # set by the auth layer (issue 10)
+account_region = st.session_state.get("account_region", "")   # set by the auth layer (app.py)
 user = st.session_state.get("account_user") or "local"
 ss = st.session_state
 ss.setdefault("sql_text", sandbox.STARTER_SQL)

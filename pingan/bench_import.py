@@ -1,5 +1,5 @@
-"""Times the import of a large record-level dispute file (issue 9: 1,000,000 rows in under 60 s at default scale)
-and the validation of a large aggregated report (issue 17: 100,000 rows in under 10 s).
+"""Times the import of a large record-level dispute file (target: 1,000,000 rows in under 60 s at default scale)
+and the validation of a large aggregated report (target: 100,000 rows in under 10 s).
 
     python -m pingan.bench_import [--rows 1000000] [--report-rows 100000] [--only cases|reports]
                                   [--scale default] [--state DIR] [--out bench-results]

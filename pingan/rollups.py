@@ -4,7 +4,7 @@
 the snapshot being written, before it becomes current, so derived tables always match their snapshot's facts
 and the query cache (keyed by snapshot) never serves a stale row.
 
-Precedence of imported reports (issue 9). An imported aggregated report (region × period, from `observation`)
+Precedence of imported reports. An imported aggregated report (region × period, from `observation`)
 speaks for the records of the counties and months it covers. A record row counts unless a report covering it lies
 wholly inside the bucket a query aggregates into (its place and its period); the report row then counts instead.
 So the year 2022 of a prefecture whose 2022 report was imported shows the report, while one of its counties, or

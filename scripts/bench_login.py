@@ -1,4 +1,4 @@
-"""Login under a crowd (issue 16, class 8): one real login's latency while N threads send bogus logins.
+"""Login under a crowd (the login throttle): one real login's latency while N threads send bogus logins.
 
     python scripts/bench_login.py [--threads 30] [--seconds 8]
 

@@ -132,7 +132,7 @@ def test_combos_cover_scopes_and_periods():
 
 
 def test_import_benchmark_runs_at_ci_size(warehouse_built):
-    """`python -m pingan.bench_import` (1,000,000 rows at default scale for issue 9) cannot rot: 3,000 rows here."""
+    """`python -m pingan.bench_import` (1,000,000 rows at default scale) cannot rot: 3,000 rows here."""
     from pingan import bench_import
 
     state = warehouse_built.parent.parent

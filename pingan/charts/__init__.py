@@ -11,7 +11,6 @@ import plotly.io as pio
 FONT_FAMILY = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, WenQuanYi Micro Hei, sans-serif"
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies.
 CATEGORICAL = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
-SEQUENTIAL = "Blues"
 GOOD, BAD, NEUTRAL, TARGET = "#009E73", "#D55E00", "#7f8c8d", "#444444"
 
 

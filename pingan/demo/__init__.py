@@ -41,14 +41,6 @@ SCALES = {
     "default": Scale("default", SEVEN_PROVINCES, 2017, 2022, 0.004, 1.0, 2010, True),
     "national": Scale("national", None, 2017, 2022, 0.0107, 1.0, 2010, True),
 }
-AS_OF = "as_of"  # key in build_info: the last day the demo data covers
-
-
-class Sink:
-    """Where generated frames go (the builder appends them to warehouse tables)."""
-
-    def __call__(self, table: str, frame: pl.DataFrame) -> None:  # pragma: no cover - interface
-        raise NotImplementedError
 
 
 def _targets_for(targets: list[Target], indicators: set[str]) -> list[Target]:

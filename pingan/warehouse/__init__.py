@@ -18,7 +18,6 @@ import os
 import re
 import shutil
 import threading
-import time
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -343,12 +342,6 @@ def region_lineages() -> dict[str, tuple[str, ...]]:
         _lineages.clear()
         _lineages.update(snap=snap, tree=regions.lineages(rows))
     return _lineages["tree"]
-
-
-def wait_for_current(timeout_s: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while current_name() is None and time.monotonic() < deadline:
-        time.sleep(0.2)
 
 
 # --------------------------------------------------------------------------------------------------
