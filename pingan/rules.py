@@ -25,7 +25,7 @@ EVERY_YEAR = AT_LEAST
 
 
 def figure_step(value: float, decimals: int) -> float:
-    """The unit of a figure's last non-zero digit: 14.7万 (147000) -> 1000, 97.12 -> 0.01, 0 -> 10^-decimals."""
+    """The unit of a figure's last non-zero digit: 12.3万 (123000) -> 1000, 45.67 -> 0.01, 0 -> 10^-decimals."""
     cents = round(abs(float(value)) * 10 ** decimals)  # the figure as a whole number of its smallest unit
     if cents == 0:
         return 10.0 ** -decimals

@@ -176,15 +176,19 @@ def reading(path: Path):
 
 
 @contextmanager
-def build_lock():
-    """One writer at a time across processes (two browser tabs on first start, say)."""
-    lock_path = snapshot_dir() / "build.lock"
-    with open(lock_path, "w") as fh:
+def file_lock(path: Path):
+    """An exclusive lock across processes on a lock file (created if missing), held for the `with` block."""
+    with open(path, "w") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def build_lock():
+    """One writer at a time across processes (two browser tabs on first start, say)."""
+    return file_lock(snapshot_dir() / "build.lock")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -403,16 +407,10 @@ def spark_dir() -> Path:
     return config.state_dir() / "spark"
 
 
-@contextmanager
 def spark_lock():
     """One process at a time writes an export for the Spark engine."""
     spark_dir().mkdir(parents=True, exist_ok=True)
-    with open(spark_dir() / "export.lock", "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    return file_lock(spark_dir() / "export.lock")
 
 
 def prune_spark_exports(keep: str) -> None:

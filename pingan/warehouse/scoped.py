@@ -19,10 +19,8 @@ the old one removed). What goes in, table by table:
 """
 from __future__ import annotations
 
-import fcntl
 import os
 import re
-from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -46,14 +44,8 @@ def scoped_dir() -> Path:
     return path
 
 
-@contextmanager
 def _lock():
-    with open(scoped_dir() / "build.lock", "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    return warehouse.file_lock(scoped_dir() / "build.lock")
 
 
 def extract_path(region: str) -> Path:
